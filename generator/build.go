@@ -1,0 +1,291 @@
+package generator
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// BuildOptions selects what Build writes.
+type BuildOptions struct {
+	// Brands limits a multi-brand build to these brand IDs; empty means all.
+	Brands []string
+}
+
+// Summary tells what a build wrote.
+type Summary struct {
+	Brands int   // brands built
+	Pages  int   // HTML pages written
+	Files  int   // files written, manifests included
+	Bytes  int64 // bytes written, manifests included
+}
+
+// ManifestFile is one file of the output, as listed in manifest.json.
+type ManifestFile struct {
+	Path   string     `json:"path"`
+	Kind   string     `json:"kind"` // "page", "problem" or "manifest"
+	Brand  string     `json:"brand,omitempty"`
+	Code   StatusCode `json:"code,omitempty"`
+	Locale LocaleTag  `json:"locale,omitempty"`
+	Format string     `json:"format"` // "html" or "json"
+	Bytes  int        `json:"bytes"`
+	SHA256 string     `json:"sha256"`
+}
+
+// Manifest is manifest.json: every file of an output folder. Its presence
+// marks a folder as errpages output that a later build may replace.
+type Manifest struct {
+	Generator string         `json:"generator"` // always "errpages"
+	Brands    []string       `json:"brands,omitempty"`
+	Files     []ManifestFile `json:"files"`
+}
+
+// ManifestName is the manifest's file name in an output folder.
+const ManifestName = "manifest.json"
+
+// Build renders every page of the selected brands and replaces the folder
+// out with the result. It builds into a temporary folder beside out and
+// swaps it in only when everything succeeded, so a failed or interrupted
+// build leaves the previous output as it was. It refuses to replace a
+// non-empty folder that is not errpages output.
+func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Summary, error) {
+	brands, err := p.selectBrands(opts.Brands)
+	if err != nil {
+		return Summary{}, err
+	}
+	if err := checkOutput(out); err != nil {
+		return Summary{}, err
+	}
+	parent, base := filepath.Split(filepath.Clean(out))
+	if parent == "" {
+		parent = "."
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return Summary{}, err
+	}
+	removeStale(parent, base)
+	tmp, err := os.MkdirTemp(parent, "."+base+".errpages-")
+	if err != nil {
+		return Summary{}, err
+	}
+	defer os.RemoveAll(tmp) // after a successful swap it holds the old output
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return Summary{}, err
+	}
+	w := &writer{root: tmp}
+	var sum Summary
+	var all []ManifestFile
+	for _, b := range brands {
+		dir := ""
+		if b.ID != "" {
+			dir = b.ID
+		}
+		files, err := p.buildBrand(ctx, w, b, dir)
+		if err != nil {
+			return Summary{}, err
+		}
+		sum.Brands++
+		for _, f := range files {
+			if f.Kind == "page" {
+				sum.Pages++
+			}
+		}
+		all = append(all, files...)
+	}
+	if len(p.brands) > 1 || p.brands[0].ID != "" {
+		ids := make([]string, len(brands))
+		for i, b := range brands {
+			ids[i] = b.ID
+		}
+		if _, err := w.manifest("", Manifest{Generator: "errpages", Brands: ids, Files: all}); err != nil {
+			return Summary{}, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return Summary{}, err
+	}
+	if err := swap(tmp, out); err != nil {
+		return Summary{}, err
+	}
+	sum.Files, sum.Bytes = w.files, w.bytes
+	return sum, nil
+}
+
+func (p *Project) selectBrands(ids []string) ([]*brand, error) {
+	if len(ids) == 0 {
+		return p.brands, nil
+	}
+	var out []*brand
+	for _, b := range p.brands {
+		if slices.Contains(ids, b.ID) {
+			out = append(out, b)
+		}
+	}
+	for _, id := range ids {
+		if _, err := p.brand(id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// buildBrand writes one brand's pages and manifest under dir.
+func (p *Project) buildBrand(ctx context.Context, w *writer, b *brand, dir string) ([]ManifestFile, error) {
+	var files []ManifestFile
+	var errs errorList
+	for _, loc := range b.locales {
+		for _, code := range b.codes {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			pg, err := p.render(b, loc, code)
+			if err != nil {
+				errs.add(err)
+				if len(errs) >= 20 {
+					return nil, errs.err()
+				}
+				continue
+			}
+			for _, f := range []struct {
+				kind, format string
+				data         []byte
+			}{{"page", "html", pg.HTML}, {"problem", "json", pg.JSON}} {
+				name := fmt.Sprintf("pages/%s/%d.%s", loc, code, f.format)
+				mf, err := w.write(path.Join(dir, name), f.data)
+				if err != nil {
+					return nil, err
+				}
+				mf.Path, mf.Kind, mf.Code, mf.Locale, mf.Format = name, f.kind, code, loc, f.format
+				files = append(files, mf)
+			}
+		}
+	}
+	if err := errs.err(); err != nil {
+		return nil, dedupe(err)
+	}
+	mf, err := w.manifest(dir, Manifest{Generator: "errpages", Files: files})
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, mf)
+	for i := range files {
+		files[i].Brand = b.ID
+		files[i].Path = path.Join(dir, files[i].Path)
+	}
+	return files, nil
+}
+
+// dedupe drops repeated lines: one bad content file breaks a page in every
+// locale that falls back to it, and one line says it.
+func dedupe(err error) error {
+	var out errorList
+	seen := map[string]bool{}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if !seen[line] {
+			seen[line] = true
+			out.add(errors.New(line))
+		}
+	}
+	return out.err()
+}
+
+// writer writes files under root and counts them.
+type writer struct {
+	root  string
+	files int
+	bytes int64
+}
+
+func (w *writer) write(name string, data []byte) (ManifestFile, error) {
+	full := filepath.Join(w.root, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return ManifestFile{}, err
+	}
+	if err := os.WriteFile(full, data, 0o644); err != nil {
+		return ManifestFile{}, err
+	}
+	w.files++
+	w.bytes += int64(len(data))
+	sum := sha256.Sum256(data)
+	return ManifestFile{Path: name, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+func (w *writer) manifest(dir string, m Manifest) (ManifestFile, error) {
+	slices.SortFunc(m.Files, func(a, b ManifestFile) int { return strings.Compare(a.Path, b.Path) })
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return ManifestFile{}, err
+	}
+	mf, err := w.write(path.Join(dir, ManifestName), append(data, '\n'))
+	mf.Path, mf.Kind, mf.Format = ManifestName, "manifest", "json"
+	return mf, err
+}
+
+// checkOutput refuses an output path that is a file, or a non-empty folder
+// without an errpages manifest: it may hold someone's files.
+func checkOutput(out string) error {
+	fi, err := os.Stat(out)
+	if isNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s: output path is a file, not a folder", out)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	data, err := os.ReadFile(filepath.Join(out, ManifestName))
+	var m Manifest
+	if err != nil || json.Unmarshal(data, &m) != nil || m.Generator != "errpages" {
+		return fmt.Errorf("%s: folder is not empty and has no errpages %s: refusing to replace it (choose another output folder with -o, or empty this one)", out, ManifestName)
+	}
+	return nil
+}
+
+// removeStale deletes temporary folders left by builds that were killed.
+func removeStale(parent, base string) {
+	matches, _ := filepath.Glob(filepath.Join(parent, "."+base+".errpages-*"))
+	for _, m := range matches {
+		os.RemoveAll(m)
+	}
+}
+
+// swap puts the finished tmp folder at out. Afterwards tmp holds the old
+// output (or nothing) and the caller removes it.
+func swap(tmp, out string) error {
+	if _, err := os.Lstat(out); isNotExist(err) {
+		return os.Rename(tmp, out)
+	}
+	if err := exchange(tmp, out); err == nil {
+		return nil
+	}
+	// No atomic exchange here: move the old output aside, then the new in.
+	old := tmp + ".old-" + rand.Text()[:8]
+	if err := os.Rename(out, old); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		os.Rename(old, out)
+		return err
+	}
+	return os.Rename(old, tmp)
+}
+
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -1,0 +1,463 @@
+package generator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Brand is the configuration of one brand: what its pages say, how they look
+// and where the server configuration puts them. The top level of
+// errpages.toml is a Brand; each [brands.<id>] table overrides it.
+type Brand struct {
+	ID            string       `toml:"-"`
+	Name          string       `toml:"name"`
+	URL           Link         `toml:"url"`
+	Contact       Link         `toml:"contact"`
+	Logo          string       `toml:"logo"`
+	Theme         string       `toml:"theme"`
+	Locales       []LocaleTag  `toml:"locales"`
+	DefaultLocale LocaleTag    `toml:"default_locale"`
+	Codes         []StatusCode `toml:"codes"`
+	Colors        Colors       `toml:"colors"`
+	PageBudget    ByteSize     `toml:"page_budget"`
+	UnsafeHTML    bool         `toml:"unsafe_html"`
+	Server        Server       `toml:"server"`
+}
+
+// Colors holds the light and dark palettes; pages switch with
+// prefers-color-scheme.
+type Colors struct {
+	Light Palette `toml:"light"`
+	Dark  Palette `toml:"dark"`
+}
+
+// Palette is one colour scheme. Text, muted text and links (accent) must each
+// reach WCAG AA contrast (4.5:1) on both the page background and the surface
+// of the card that holds the text.
+type Palette struct {
+	Background Color `toml:"background"`
+	Surface    Color `toml:"surface"`
+	Text       Color `toml:"text"`
+	Muted      Color `toml:"muted"`
+	Accent     Color `toml:"accent"`
+	Border     Color `toml:"border"`
+}
+
+// Server holds what the generated server configuration needs to know.
+type Server struct {
+	URLPrefix string   `toml:"url_prefix"`
+	Root      string   `toml:"root"`
+	Targets   []string `toml:"targets"`
+	// RetryAfter maps a status code to a Retry-After value (seconds or an
+	// HTTP-date), e.g. {503 = 120}.
+	RetryAfter map[string]string `toml:"retry_after"`
+	// CacheControl maps a status code to its Cache-Control value; codes not
+	// listed get "no-store".
+	CacheControl map[string]string `toml:"cache_control"`
+}
+
+// ServerTargets are the server configurations errpages can write.
+var ServerTargets = []string{"nginx", "apache", "iis"}
+
+// defaultBrand is what a project without errpages.toml gets.
+func defaultBrand() Brand {
+	return Brand{
+		URL:        "/",
+		Theme:      "classic",
+		PageBudget: 16 * 1024,
+		Colors: Colors{
+			Light: Palette{
+				Background: Color{0xf3, 0xf4, 0xf6}, Surface: Color{0xff, 0xff, 0xff},
+				Text: Color{0x1f, 0x29, 0x37}, Muted: Color{0x4b, 0x55, 0x63},
+				Accent: Color{0x1d, 0x4e, 0xd8}, Border: Color{0xd1, 0xd5, 0xdb},
+			},
+			Dark: Palette{
+				Background: Color{0x11, 0x18, 0x27}, Surface: Color{0x1f, 0x29, 0x37},
+				Text: Color{0xf9, 0xfa, 0xfb}, Muted: Color{0xd1, 0xd5, 0xdb},
+				Accent: Color{0x93, 0xc5, 0xfd}, Border: Color{0x37, 0x41, 0x51},
+			},
+		},
+		Server: Server{
+			URLPrefix: "/_errors/",
+			Root:      "/var/www/errpages",
+			Targets:   slices.Clone(ServerTargets),
+		},
+	}
+}
+
+// clone returns a deep copy, so that decoding a brand table over it never
+// writes into the slices and maps of the brand it was copied from.
+func (b Brand) clone() Brand {
+	b.Locales = slices.Clone(b.Locales)
+	b.Codes = slices.Clone(b.Codes)
+	b.Server.Targets = slices.Clone(b.Server.Targets)
+	b.Server.RetryAfter = maps.Clone(b.Server.RetryAfter)
+	b.Server.CacheControl = maps.Clone(b.Server.CacheControl)
+	return b
+}
+
+// fileConfig is the shape of errpages.toml.
+type fileConfig struct {
+	Brand
+	Brands map[string]toml.Primitive `toml:"brands"`
+}
+
+var brandID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// decodeConfig reads errpages.toml (named file in messages) over the
+// defaults. It returns one Brand per brand: the top level alone, or one per
+// [brands.<id>] table, each over the top level, sorted by ID.
+func decodeConfig(file string, src []byte) ([]Brand, error) {
+	var fc fileConfig
+	fc.Brand = defaultBrand()
+	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&fc)
+	if err != nil {
+		return nil, tomlError(file, src, err)
+	}
+	var errs errorList
+	var brands []Brand
+	if len(fc.Brands) == 0 {
+		brands = append(brands, fc.Brand)
+	}
+	ids := slices.Sorted(maps.Keys(fc.Brands))
+	for _, id := range ids {
+		if !brandID.MatchString(id) {
+			line, col := keyPosition(src, toml.Key{"brands", id})
+			errs.addf(file, line, col, "brand id %q: use lower-case letters, digits, '-' and '_' (it names the brand's output folder)", id)
+			continue
+		}
+		b := fc.Brand.clone()
+		if err := md.PrimitiveDecode(fc.Brands[id], &b); err != nil {
+			errs.add(tomlError(file, src, err))
+			continue
+		}
+		b.ID = id
+		brands = append(brands, b)
+	}
+	for _, k := range md.Undecoded() {
+		line, col := keyPosition(src, k)
+		errs.addf(file, line, col, "unknown key %q%s", k.String(), suggest(k))
+	}
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	for i := range brands {
+		errs.add(brands[i].validate(file, src))
+	}
+	return brands, errs.err()
+}
+
+// validate checks what TOML types cannot express.
+func (b *Brand) validate(file string, src []byte) error {
+	var errs errorList
+	prefix := toml.Key{}
+	if b.ID != "" {
+		prefix = toml.Key{"brands", b.ID}
+	}
+	at := func(key ...string) (int, int) {
+		k := append(slices.Clone(prefix), key...)
+		if line, col := keyPosition(src, k); line > 0 {
+			return line, col
+		}
+		return keyPosition(src, toml.Key(key))
+	}
+	if b.Theme == "" || !safeName.MatchString(b.Theme) {
+		line, col := at("theme")
+		errs.addf(file, line, col, "theme %q: expected a theme name such as \"classic\" (letters, digits, '-' and '_')", b.Theme)
+	}
+	if b.Logo != "" && (strings.Contains(b.Logo, "..") || strings.HasPrefix(b.Logo, "/") || strings.Contains(b.Logo, "\\")) {
+		line, col := at("logo")
+		errs.addf(file, line, col, "logo %q: expected a path inside the project folder, such as \"assets/logo.svg\"", b.Logo)
+	}
+	if dup := firstDuplicate(b.Codes); dup != 0 {
+		line, col := at("codes")
+		errs.addf(file, line, col, "codes: %d is listed twice", dup)
+	}
+	if dup := firstDuplicate(b.Locales); dup != "" {
+		line, col := at("locales")
+		errs.addf(file, line, col, "locales: %q is listed twice", dup)
+	}
+	if b.DefaultLocale != "" && len(b.Locales) > 0 && !slices.Contains(b.Locales, b.DefaultLocale) {
+		line, col := at("default_locale")
+		errs.addf(file, line, col, "default_locale %q is not in locales %q", b.DefaultLocale, b.Locales)
+	}
+	if b.PageBudget < 1024 {
+		line, col := at("page_budget")
+		errs.addf(file, line, col, "page_budget %d bytes is too small: pages need at least 1KiB", b.PageBudget)
+	}
+	for _, scheme := range []struct {
+		name string
+		p    Palette
+	}{{"light", b.Colors.Light}, {"dark", b.Colors.Dark}} {
+		for _, pr := range scheme.p.contrastPairs() {
+			if r := Contrast(pr.fg, pr.bg); r < 4.5 {
+				line, col := at("colors", scheme.name, pr.fgKey)
+				errs.addf(file, line, col, "colors.%s: %s %s on %s %s has contrast %.2f:1, below WCAG AA 4.5:1 for text",
+					scheme.name, pr.fgKey, pr.fg, pr.bgKey, pr.bg, math2(r))
+			}
+		}
+	}
+	errs.add(b.Server.validate(file, func(key ...string) (int, int) { return at(append([]string{"server"}, key...)...) }))
+	return errs.err()
+}
+
+// math2 truncates to two decimals so a ratio just under 4.5 never prints as
+// "4.50".
+func math2(r float64) float64 { return float64(int(r*100)) / 100 }
+
+type colorPair struct {
+	fgKey, bgKey string
+	fg, bg       Color
+}
+
+// contrastPairs lists every text/background pair the themes draw.
+func (p Palette) contrastPairs() []colorPair {
+	var pairs []colorPair
+	for _, fg := range []struct {
+		k string
+		c Color
+	}{{"text", p.Text}, {"muted", p.Muted}, {"accent", p.Accent}} {
+		pairs = append(pairs,
+			colorPair{fg.k, "surface", fg.c, p.Surface},
+			colorPair{fg.k, "background", fg.c, p.Background})
+	}
+	return pairs
+}
+
+func (s *Server) validate(file string, at func(key ...string) (int, int)) error {
+	var errs errorList
+	if !strings.HasPrefix(s.URLPrefix, "/") || strings.Contains(s.URLPrefix, "..") || strings.ContainsAny(s.URLPrefix, " \"'\\;{}#?%") {
+		line, col := at("url_prefix")
+		errs.addf(file, line, col, "server.url_prefix %q: expected a local URL path such as \"/_errors/\" (no host, no spaces or quotes)", s.URLPrefix)
+	} else if !strings.HasSuffix(s.URLPrefix, "/") {
+		s.URLPrefix += "/"
+	}
+	if !strings.HasPrefix(s.Root, "/") && !winAbs.MatchString(s.Root) || strings.ContainsAny(s.Root, "\"';{}\n") {
+		line, col := at("root")
+		errs.addf(file, line, col, "server.root %q: expected the absolute path where the output will live on the server", s.Root)
+	}
+	for _, t := range s.Targets {
+		if !slices.Contains(ServerTargets, t) {
+			line, col := at("targets")
+			errs.addf(file, line, col, "server.targets: unknown target %q (known: %s)", t, strings.Join(ServerTargets, ", "))
+		}
+	}
+	for _, m := range []struct {
+		key string
+		m   map[string]string
+	}{{"retry_after", s.RetryAfter}, {"cache_control", s.CacheControl}} {
+		for _, k := range slices.Sorted(maps.Keys(m.m)) {
+			var c StatusCode
+			line, col := at(m.key, k)
+			if err := c.UnmarshalText([]byte(k)); err != nil {
+				errs.addf(file, line, col, "server.%s: %v", m.key, err)
+			}
+			if v := m.m[k]; v == "" || strings.ContainsAny(v, "\"\n\r;{}") && m.key == "retry_after" || strings.ContainsAny(v, "\"\n\r{}") {
+				errs.addf(file, line, col, "server.%s.%s: value %q must be a non-empty header value without quotes or braces", m.key, k, v)
+			}
+		}
+	}
+	return errs.err()
+}
+
+var (
+	safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	winAbs   = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
+)
+
+func firstDuplicate[T comparable](s []T) T {
+	seen := map[T]bool{}
+	for _, v := range s {
+		if seen[v] {
+			return v
+		}
+		seen[v] = true
+	}
+	var zero T
+	return zero
+}
+
+// tomlError turns a BurntSushi/toml error into an *Error with file:line:col.
+func tomlError(file string, src []byte, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		msg := pe.Message
+		if pe.LastKey != "" && !strings.Contains(msg, pe.LastKey) {
+			msg = pe.LastKey + ": " + msg
+		}
+		return &Error{File: file, Line: pe.Position.Line, Col: pe.Position.Col, Msg: msg}
+	}
+	// Type mismatches read: toml: line 3 (last key "name"): incompatible types: ...
+	msg := strings.TrimPrefix(err.Error(), "toml: ")
+	if m := lastKeyRe.FindStringSubmatch(msg); m != nil {
+		key := toml.Key(strings.Split(m[2], "."))
+		line, col := keyPosition(src, key)
+		rest := msg[len(m[0]):]
+		if t := typeRe.FindStringSubmatch(rest); t != nil {
+			rest = fmt.Sprintf("expected %s, found %s", tomlTypeName(t[2]), tomlTypeName(t[1]))
+		}
+		return &Error{File: file, Line: line, Col: col, Msg: m[2] + ": " + rest}
+	}
+	return &Error{File: file, Msg: msg}
+}
+
+var (
+	lastKeyRe = regexp.MustCompile(`^(line \d+ )?\(last key "([^"]*)"\): `)
+	typeRe    = regexp.MustCompile(`TOML value has type (\S+); destination has type (\S+)`)
+)
+
+func tomlTypeName(t string) string {
+	switch {
+	case t == "string":
+		return "a string"
+	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
+		return "an integer"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case t == "bool":
+		return "true or false"
+	case t == "slice", strings.HasPrefix(t, "[]"):
+		return "an array"
+	case strings.HasPrefix(t, "map"), t == "struct", t == "table":
+		return "a table"
+	}
+	return t
+}
+
+// knownKeys lists the keys errpages.toml accepts, for "did you mean".
+func knownKeys() []string {
+	return append(tomlFields(reflect.TypeFor[Brand]()), "brands")
+}
+
+// suggest returns ` (did you mean "x"?)` for a close known key, or "".
+func suggest(k toml.Key) string {
+	var cands []string
+	for _, cand := range knownKeys() {
+		parts := strings.Split(cand, ".")
+		cands = append(cands, parts[len(parts)-1])
+	}
+	return suggestFrom(k[len(k)-1], cands)
+}
+
+// suggestFrom returns ` (did you mean "x"?)` for the candidate closest to
+// word, if one is close enough to be a likely typo.
+func suggestFrom(word string, cands []string) string {
+	best, bestDist := "", max(1, len(word)/3)+1
+	for _, c := range cands {
+		if d := editDistance(strings.ToLower(word), c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" || best == word {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// keyPosition finds where key is defined in TOML source: the line and column
+// of its table header or assignment. BurntSushi/toml keeps key positions
+// private, so this small scanner recovers them for messages; it returns 0, 0
+// when it cannot tell.
+func keyPosition(src []byte, key toml.Key) (int, int) {
+	want := key.String()
+	var table string
+	lines := strings.Split(string(src), "\n")
+	for i, raw := range lines {
+		line := strings.TrimSpace(raw)
+		col := len(raw) - len(strings.TrimLeft(raw, " \t")) + 1
+		if strings.HasPrefix(line, "[") {
+			h := strings.Trim(strings.SplitN(line, "#", 2)[0], " \t")
+			h = strings.TrimSpace(strings.Trim(h, "[]"))
+			table = normalizeKey(h)
+			if table == want {
+				return i + 1, col
+			}
+			continue
+		}
+		eq := strings.IndexByte(line, '=')
+		if eq <= 0 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k := normalizeKey(strings.TrimSpace(line[:eq]))
+		full := k
+		if table != "" {
+			full = table + "." + k
+		}
+		if full == want {
+			return i + 1, col
+		}
+		// Inline tables: key = { a = 1, b = 2 }.
+		if strings.HasPrefix(want, full+".") {
+			rest := strings.TrimPrefix(want, full+".")
+			sub := strings.Split(rest, ".")
+			last := sub[len(sub)-1]
+			for _, form := range []string{last, `"` + last + `"`} {
+				if j := strings.Index(line[eq:], form+" "); j >= 0 {
+					return i + 1, col + (len(line[:eq]) + j)
+				}
+				if j := strings.Index(line[eq:], form+"="); j >= 0 {
+					return i + 1, col + (len(line[:eq]) + j)
+				}
+			}
+			return i + 1, col
+		}
+	}
+	return 0, 0
+}
+
+func normalizeKey(k string) string {
+	parts := strings.Split(k, ".")
+	for i, p := range parts {
+		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
+	}
+	return strings.Join(parts, ".")
+}
+
+// tomlFields lists the dotted TOML keys of a struct type, for suggestions
+// and the configuration reference test.
+func tomlFields(t reflect.Type) []string {
+	var out []string
+	for f := range t.Fields() {
+		name := f.Tag.Get("toml")
+		if name == "" || name == "-" {
+			continue
+		}
+		out = append(out, name)
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[Color]() {
+			for _, sub := range tomlFields(f.Type) {
+				out = append(out, name+"."+sub)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,133 @@
+package generator
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"golang.org/x/text/language"
+)
+
+// localeFile is the shape of locales/<tag>.toml.
+type localeFile struct {
+	UI    map[string]string `toml:"ui"`
+	Codes map[string]struct {
+		Title   string `toml:"title"`
+		Summary string `toml:"summary"`
+	} `toml:"codes"`
+}
+
+// strings keys: "ui.<name>", "codes.<code>.title", "codes.<code>.summary".
+type localeStrings map[string]string
+
+// loadLocales reads every locales/<tag>.toml of both layers, the project's
+// merged key by key over the built-in one.
+func loadLocales(l *layers) (map[LocaleTag]localeStrings, error) {
+	var errs errorList
+	out := map[LocaleTag]localeStrings{}
+	for _, name := range l.list("locales") {
+		base, ok := strings.CutSuffix(name, ".toml")
+		if !ok {
+			continue
+		}
+		tag, err := ParseLocale(base)
+		if err == nil && string(tag) != base {
+			err = fmt.Errorf("locale file name %q: use the canonical tag %q", name, tag)
+		}
+		srcs, rerr := l.readBoth("locales/" + name)
+		errs.add(rerr)
+		if err != nil {
+			for _, s := range srcs {
+				errs.add(&Error{File: s.display, Msg: err.Error()})
+			}
+			continue
+		}
+		merged := localeStrings{}
+		for _, s := range srcs {
+			strs, err := decodeLocale(s)
+			if err != nil {
+				errs.add(err)
+				continue
+			}
+			maps.Copy(merged, strs)
+		}
+		out[tag] = merged
+	}
+	return out, errs.err()
+}
+
+func decodeLocale(s source) (localeStrings, error) {
+	data, err := textFile(s)
+	if err != nil {
+		return nil, err
+	}
+	var lf localeFile
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&lf)
+	if err != nil {
+		return nil, tomlError(s.display, data, err)
+	}
+	var errs errorList
+	for _, k := range md.Undecoded() {
+		line, col := keyPosition(data, k)
+		errs.addf(s.display, line, col, "unknown key %q: a locale file has [ui] strings and [codes.<code>] tables with title and summary", k.String())
+	}
+	out := localeStrings{}
+	for k, v := range lf.UI {
+		out["ui."+k] = v
+	}
+	for k, v := range lf.Codes {
+		var c StatusCode
+		if err := c.UnmarshalText([]byte(k)); err != nil {
+			line, col := keyPosition(data, toml.Key{"codes", k})
+			errs.addf(s.display, line, col, "codes.%s: %v", k, err)
+			continue
+		}
+		if v.Title != "" {
+			out[fmt.Sprintf("codes.%d.title", c)] = v.Title
+		}
+		if v.Summary != "" {
+			out[fmt.Sprintf("codes.%d.summary", c)] = v.Summary
+		}
+	}
+	return out, errs.err()
+}
+
+// fallbackChain lists the locales to try for tag, most specific first:
+// the tag, its parents (de-AT → de, zh-TW → zh-Hant → zh), then the brand's
+// default locale and English. Tags without locale data are dropped later.
+func fallbackChain(tag, def LocaleTag) []LocaleTag {
+	var chain []LocaleTag
+	add := func(t LocaleTag) {
+		if t != "" && !slices.Contains(chain, t) {
+			chain = append(chain, t)
+		}
+	}
+	add(tag)
+	t := language.Make(string(tag))
+	if base, _ := t.Base(); base.String() == "zh" {
+		// Chinese falls back by script, never from Traditional to Simplified.
+		if script, _ := t.Script(); script.String() == "Hans" || script.String() == "Hant" {
+			add(LocaleTag("zh-" + script.String()))
+		}
+	}
+	parts := strings.Split(string(tag), "-")
+	for i := len(parts) - 1; i > 0; i-- {
+		add(LocaleTag(strings.Join(parts[:i], "-")))
+	}
+	add(def)
+	add("en")
+	return chain
+}
+
+// direction is "rtl" for languages written right to left.
+func direction(tag LocaleTag) string {
+	script, _ := language.Make(string(tag)).Script()
+	switch script.String() {
+	case "Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm", "Rohg", "Mand", "Samr":
+		return "rtl"
+	}
+	return "ltr"
+}

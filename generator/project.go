@@ -1,0 +1,373 @@
+// Package generator turns an errpages project (TOML configuration, Markdown
+// content, locale strings, themes and a logo) into branded, localized,
+// self-contained HTML error pages, problem+json documents and a manifest.
+//
+// Load a project with [Load], then write it with [Project.Build] or render a
+// single page with [Project.RenderPage]. A Project is immutable after Load
+// and safe for concurrent use.
+package generator
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"maps"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/tdewolff/minify/v2"
+	"github.com/tdewolff/minify/v2/css"
+	"github.com/tdewolff/minify/v2/html"
+	"github.com/tdewolff/minify/v2/svg"
+)
+
+// ConfigFile is the name of the configuration file in a project folder.
+const ConfigFile = "errpages.toml"
+
+// Options says where a project's files are.
+type Options struct {
+	// Project holds the project folder: errpages.toml, content/, locales/,
+	// themes/ and assets/. Nil means no project files: the built-in defaults.
+	Project fs.FS
+	// Dir is how messages name the project folder, e.g. "site"; "" for none.
+	Dir string
+	// Config is the configuration file's name inside Project. Empty means
+	// ConfigFile if it exists; a named file must exist.
+	Config string
+	// Builtin holds the built-in themes/, locales/ and content/, normally
+	// errpages.Builtin().
+	Builtin fs.FS
+}
+
+// Project is a loaded, validated errpages project.
+type Project struct {
+	layers  *layers
+	brands  []*brand
+	locales map[LocaleTag]localeStrings
+	uiKeys  []string
+	content map[contentKey]*content
+	md      *markdown
+	min     *minify.M
+
+	mu       sync.Mutex
+	rendered map[renderKey]template.HTML
+}
+
+type contentKey struct {
+	locale LocaleTag
+	code   StatusCode
+}
+
+type renderKey struct {
+	name   string
+	unsafe bool
+}
+
+// brand is a Brand with everything its pages need resolved.
+type brand struct {
+	Brand
+	locales []LocaleTag
+	codes   []StatusCode
+	logo    template.URL
+	theme   *theme
+	css     template.CSS
+}
+
+type theme struct {
+	page *template.Template
+	css  string
+}
+
+// Load reads, decodes and validates a project. Every problem found is
+// reported, one per line of the returned error.
+func Load(opts Options) (*Project, error) {
+	if opts.Builtin == nil {
+		return nil, fmt.Errorf("generator.Load: Options.Builtin is nil")
+	}
+	l := &layers{project: opts.Project, dir: opts.Dir, builtin: opts.Builtin}
+	p := &Project{
+		layers:   l,
+		content:  map[contentKey]*content{},
+		md:       newMarkdown(),
+		min:      newMinifier(),
+		rendered: map[renderKey]template.HTML{},
+	}
+	brands, err := p.readConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	var errs errorList
+	p.locales, err = loadLocales(l)
+	errs.add(err)
+	errs.add(p.loadContent())
+	keys := map[string]bool{}
+	for _, strs := range p.locales {
+		for k := range strs {
+			if strings.HasPrefix(k, "ui.") {
+				keys[strings.TrimPrefix(k, "ui.")] = true
+			}
+		}
+	}
+	p.uiKeys = slices.Sorted(maps.Keys(keys))
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	themes := map[string]*theme{}
+	for _, b := range brands {
+		bd, err := p.resolveBrand(b, themes)
+		if err != nil {
+			errs.add(err)
+			continue
+		}
+		p.brands = append(p.brands, bd)
+	}
+	return p, errs.err()
+}
+
+func (p *Project) readConfig(opts Options) ([]Brand, error) {
+	name, required := opts.Config, true
+	if name == "" {
+		name, required = ConfigFile, false
+	}
+	display := p.layers.projectName(name)
+	if opts.Project == nil {
+		if required {
+			return nil, &Error{File: display, Msg: "configuration file not found"}
+		}
+		return []Brand{defaultBrand()}, nil
+	}
+	data, err := fs.ReadFile(opts.Project, name)
+	if err != nil {
+		if !required && isNotExist(err) {
+			return []Brand{defaultBrand()}, nil
+		}
+		return nil, &Error{File: display, Msg: strings.TrimPrefix(err.Error(), "open "+name+": ")}
+	}
+	data, err = textFile(source{display: display, data: data})
+	if err != nil {
+		return nil, err
+	}
+	return decodeConfig(display, data)
+}
+
+// loadContent parses every content/<locale>/<code>.md of both layers; a
+// project file hides the built-in file of the same name.
+func (p *Project) loadContent() error {
+	var errs errorList
+	for _, dir := range p.layers.list("content") {
+		tag, err := ParseLocale(dir)
+		if err == nil && string(tag) != dir {
+			err = fmt.Errorf("use the canonical tag %q", tag)
+		}
+		if err != nil {
+			errs.add(&Error{File: p.layers.projectName("content/" + dir), Msg: "content folder must be named by a locale tag: " + err.Error()})
+			continue
+		}
+		for _, name := range p.layers.list("content/" + dir) {
+			file := "content/" + dir + "/" + name
+			num, ok := strings.CutSuffix(name, ".md")
+			var code StatusCode
+			if !ok || code.UnmarshalText([]byte(num)) != nil || strconv.Itoa(int(code)) != num {
+				errs.add(&Error{File: p.layers.projectName(file), Msg: "content file must be named <code>.md with a code from 400 to 599, e.g. 404.md"})
+				continue
+			}
+			src, _, err := p.layers.read(file)
+			if err != nil {
+				errs.add(err)
+				continue
+			}
+			c, err := parseContent(src)
+			if err != nil {
+				errs.add(err)
+				continue
+			}
+			p.content[contentKey{tag, code}] = c
+		}
+	}
+	return errs.err()
+}
+
+func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error) {
+	bd := &brand{Brand: b}
+	where := "errpages.toml"
+	if b.ID != "" {
+		where = "brand " + b.ID
+	}
+	var errs errorList
+	bd.locales = b.Locales
+	if len(bd.locales) == 0 {
+		bd.locales = slices.Sorted(maps.Keys(p.locales))
+	}
+	for _, tag := range bd.locales {
+		if !p.hasOwnStrings(tag) {
+			errs.add(fmt.Errorf("%s: locale %q has no strings: add locales/%s.toml (built-in locales: %s)",
+				where, tag, tag, strings.Join(p.builtinLocales(), ", ")))
+		}
+	}
+	if bd.DefaultLocale == "" {
+		bd.DefaultLocale = bd.locales[0]
+		if slices.Contains(bd.locales, "en") {
+			bd.DefaultLocale = "en"
+		}
+	}
+	bd.codes = slices.Clone(b.Codes)
+	if len(bd.codes) == 0 {
+		bd.codes = slices.Clone(BuiltinCodes)
+	}
+	slices.Sort(bd.codes)
+	t, ok := themes[b.Theme]
+	if !ok {
+		var err error
+		t, err = p.loadTheme(b.Theme)
+		if err != nil {
+			return nil, err
+		}
+		themes[b.Theme] = t
+	}
+	bd.theme = t
+	bd.css = template.CSS(paletteCSS(b.Colors) + t.css)
+	if b.Logo != "" {
+		logo, err := p.loadLogo(b.Logo)
+		errs.add(err)
+		bd.logo = logo
+	}
+	return bd, errs.err()
+}
+
+// hasOwnStrings reports whether tag or one of its parents (not the default
+// locale or English) has locale strings.
+func (p *Project) hasOwnStrings(tag LocaleTag) bool {
+	chain := fallbackChain(tag, tag)
+	for _, t := range chain[:len(chain)-1] {
+		if _, ok := p.locales[t]; ok {
+			return true
+		}
+	}
+	return tag == "en" && p.locales["en"] != nil
+}
+
+func (p *Project) builtinLocales() []string {
+	var out []string
+	entries, _ := fs.ReadDir(p.layers.builtin, "locales")
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".toml"); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// loadTheme reads themes/<name>/page.html and style.css, each from the
+// project if it has the file and from the built-in theme otherwise.
+func (p *Project) loadTheme(name string) (*theme, error) {
+	page, ok, err := p.layers.read("themes/" + name + "/page.html")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("theme %q not found: no themes/%s/page.html in the project or built in (built-in themes: %s)",
+			name, name, strings.Join(p.layers.list("themes"), ", "))
+	}
+	style, ok, err := p.layers.read("themes/" + name + "/style.css")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &Error{File: p.layers.projectName("themes/" + name + "/style.css"), Msg: "theme has page.html but no style.css"}
+	}
+	text, err := textFile(page)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := template.New(page.display).Option("missingkey=error").Parse(string(text))
+	if err != nil {
+		return nil, templateError(err)
+	}
+	cssText, err := textFile(style)
+	if err != nil {
+		return nil, err
+	}
+	return &theme{page: tmpl, css: string(cssText)}, nil
+}
+
+// templateError turns "template: NAME:LINE:COL: msg" into an *Error.
+func templateError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "template: ")
+	// NAME may contain ": " ("(built-in) themes/..."); the position follows
+	// the file name, which ends in .html.
+	if i := strings.Index(msg, ".html:"); i >= 0 {
+		file, rest := msg[:i+5], msg[i+6:]
+		var line, col int
+		parts := strings.SplitN(rest, ":", 3)
+		if len(parts) >= 2 {
+			line, _ = strconv.Atoi(parts[0])
+			if c, err := strconv.Atoi(parts[1]); err == nil && len(parts) == 3 {
+				col, rest = c, strings.TrimSpace(parts[2])
+			} else {
+				rest = strings.TrimSpace(strings.Join(parts[1:], ":"))
+			}
+		}
+		return &Error{File: file, Line: line, Col: col, Msg: rest}
+	}
+	return err
+}
+
+// maxLogo bounds the logo file: it is inlined into every page.
+const maxLogo = 64 * 1024
+
+// loadLogo inlines an SVG (minified) or PNG logo as a data: URL. An image
+// loaded through <img> can run no script and fetch nothing, whatever the
+// SVG contains.
+func (p *Project) loadLogo(name string) (template.URL, error) {
+	display := p.layers.projectName(name)
+	if p.layers.project == nil {
+		return "", &Error{File: display, Msg: "logo not found"}
+	}
+	data, err := fs.ReadFile(p.layers.project, name)
+	if err != nil {
+		return "", &Error{File: display, Msg: "cannot read logo: " + strings.TrimPrefix(err.Error(), "open "+name+": ")}
+	}
+	if len(data) > maxLogo {
+		return "", &Error{File: display, Msg: fmt.Sprintf("logo is %d bytes; the limit is %d, since it is inlined into every page", len(data), maxLogo)}
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".svg":
+		out, err := p.min.Bytes("image/svg+xml", data)
+		if err != nil {
+			return "", &Error{File: display, Msg: "logo is not valid SVG: " + err.Error()}
+		}
+		if !bytes.Contains(out, []byte("<svg")) {
+			return "", &Error{File: display, Msg: "logo is not an SVG image: no <svg> element"}
+		}
+		return template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(out)), nil
+	case ".png":
+		if !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
+			return "", &Error{File: display, Msg: "logo is not a PNG image"}
+		}
+		return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(data)), nil
+	}
+	return "", &Error{File: display, Msg: "logo must be an .svg or .png file"}
+}
+
+// paletteCSS writes the custom properties the themes draw with.
+func paletteCSS(c Colors) string {
+	vars := func(p Palette) string {
+		return fmt.Sprintf("--bg:%s;--surface:%s;--text:%s;--muted:%s;--accent:%s;--border:%s",
+			p.Background, p.Surface, p.Text, p.Muted, p.Accent, p.Border)
+	}
+	return ":root{color-scheme:light dark;" + vars(c.Light) + "}" +
+		"@media (prefers-color-scheme:dark){:root{" + vars(c.Dark) + "}}"
+}
+
+func newMinifier() *minify.M {
+	m := minify.New()
+	m.Add("text/css", &css.Minifier{})
+	m.Add("image/svg+xml", &svg.Minifier{})
+	m.Add("text/html", &html.Minifier{KeepDocumentTags: true, KeepEndTags: true})
+	return m
+}

@@ -1,0 +1,191 @@
+package generator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+)
+
+// Page is one rendered error page in both formats.
+type Page struct {
+	Locale LocaleTag
+	Code   StatusCode
+	HTML   []byte // minified, self-contained HTML
+	JSON   []byte // RFC 9457 problem details
+}
+
+// pageData is what a theme's page.html sees.
+type pageData struct {
+	Lang    LocaleTag
+	Dir     string
+	Code    StatusCode
+	Title   string
+	Summary string
+	Help    template.HTML // rendered Markdown steps and FAQ; empty if none
+	Related []relatedCode
+	T       map[string]string // UI strings, resolved along the fallback chain
+	Brand   brandData
+	CSS     template.CSS
+}
+
+type relatedCode struct {
+	Code           StatusCode
+	Title, Summary string
+}
+
+type brandData struct {
+	Name          string
+	Home, Contact Link
+	Logo          template.URL
+}
+
+// minPageBytes: older browsers replace error bodies of 512 bytes or fewer
+// with their own "friendly" page (DOMAIN.md §1.7).
+const minPageBytes = 513
+
+// Brands returns the IDs of the project's brands, sorted; a single-brand
+// project has one brand with the empty ID.
+func (p *Project) Brands() []string {
+	ids := make([]string, len(p.brands))
+	for i, b := range p.brands {
+		ids[i] = b.ID
+	}
+	return ids
+}
+
+func (p *Project) brand(id string) (*brand, error) {
+	for _, b := range p.brands {
+		if b.ID == id {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("no brand %q (brands: %q)", id, p.Brands())
+}
+
+// RenderPage renders the page of one code in one locale for the brand with
+// the given ID ("" in a single-brand project).
+func (p *Project) RenderPage(brandID string, locale LocaleTag, code StatusCode) (*Page, error) {
+	b, err := p.brand(brandID)
+	if err != nil {
+		return nil, err
+	}
+	return p.render(b, locale, code)
+}
+
+func (p *Project) render(b *brand, locale LocaleTag, code StatusCode) (*Page, error) {
+	chain := fallbackChain(locale, b.DefaultLocale)
+	title, summary, err := p.codeText(b, chain, code)
+	if err != nil {
+		return nil, err
+	}
+	d := pageData{
+		Lang: locale, Dir: direction(locale), Code: code, Title: title, Summary: summary,
+		T:     map[string]string{},
+		Brand: brandData{Name: b.Name, Home: b.URL, Contact: b.Contact, Logo: b.logo},
+		CSS:   b.css,
+	}
+	for _, k := range p.uiKeys {
+		if v, ok := p.lookup(chain, "ui."+k); ok {
+			d.T[k] = v
+		}
+	}
+	if c := p.findContent(chain, code); c != nil {
+		if d.Help, err = p.markdown(c, b.UnsafeHTML); err != nil {
+			return nil, err
+		}
+		for _, rc := range c.front.Related {
+			t, s, err := p.codeText(b, chain, rc)
+			if err != nil {
+				return nil, &Error{File: c.src.display, Msg: fmt.Sprintf("related code %d: %v", rc, err)}
+			}
+			d.Related = append(d.Related, relatedCode{rc, t, s})
+		}
+	}
+	var buf bytes.Buffer
+	if err := b.theme.page.Execute(&buf, d); err != nil {
+		return nil, templateError(err)
+	}
+	html, err := p.min.Bytes("text/html", buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("theme %q: minifying the %s page of %d: %w", b.Theme, locale, code, err)
+	}
+	if len(html) < minPageBytes {
+		return nil, fmt.Errorf("theme %q: the %s page of %d is %d bytes; pages must be at least %d bytes, or older browsers show their own page instead",
+			b.Theme, locale, code, len(html), minPageBytes)
+	}
+	if int64(len(html)) > int64(b.PageBudget) {
+		return nil, fmt.Errorf("the %s page of %d is %d bytes, over the page_budget of %d bytes: shorten the content, shrink the logo or raise page_budget",
+			locale, code, len(html), b.PageBudget)
+	}
+	js, err := json.Marshal(struct {
+		Type   string     `json:"type"`
+		Title  string     `json:"title"`
+		Status StatusCode `json:"status"`
+		Detail string     `json:"detail"`
+	}{"about:blank", title, code, summary})
+	if err != nil {
+		return nil, err
+	}
+	return &Page{Locale: locale, Code: code, HTML: html, JSON: append(js, '\n')}, nil
+}
+
+// codeText finds the title and summary of code along chain: at each locale,
+// the content file's front matter first, then the locale strings.
+func (p *Project) codeText(b *brand, chain []LocaleTag, code StatusCode) (title, summary string, err error) {
+	get := func(field string, front func(*FrontMatter) string) string {
+		for _, t := range chain {
+			if c := p.content[contentKey{t, code}]; c != nil && front(&c.front) != "" {
+				return front(&c.front)
+			}
+			if v, ok := p.locales[t][fmt.Sprintf("codes.%d.%s", code, field)]; ok {
+				return v
+			}
+		}
+		return ""
+	}
+	title = get("title", func(f *FrontMatter) string { return f.Title })
+	summary = get("summary", func(f *FrontMatter) string { return f.Summary })
+	if title == "" || summary == "" {
+		return "", "", fmt.Errorf("code %d has no title or summary in %q: add them to content/%s/%d.md front matter or to [codes.%d] in locales/%s.toml",
+			code, chain, b.DefaultLocale, code, code, b.DefaultLocale)
+	}
+	return title, summary, nil
+}
+
+func (p *Project) lookup(chain []LocaleTag, key string) (string, bool) {
+	for _, t := range chain {
+		if v, ok := p.locales[t][key]; ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func (p *Project) findContent(chain []LocaleTag, code StatusCode) *content {
+	for _, t := range chain {
+		if c := p.content[contentKey{t, code}]; c != nil && len(bytes.TrimSpace(c.body)) > 0 {
+			return c
+		}
+	}
+	return nil
+}
+
+// markdown renders a content body once per build and flavour.
+func (p *Project) markdown(c *content, unsafe bool) (template.HTML, error) {
+	k := renderKey{c.src.display, unsafe}
+	p.mu.Lock()
+	h, ok := p.rendered[k]
+	p.mu.Unlock()
+	if ok {
+		return h, nil
+	}
+	h, err := p.md.render(c, unsafe)
+	if err != nil {
+		return "", err
+	}
+	p.mu.Lock()
+	p.rendered[k] = h
+	p.mu.Unlock()
+	return h, nil
+}

@@ -1,0 +1,15 @@
+module github.com/errpages/errpages
+
+go 1.26.0
+
+require (
+	github.com/BurntSushi/toml v1.6.0
+	golang.org/x/text v0.44.0
+)
+
+require (
+	github.com/tdewolff/minify/v2 v2.24.25 // indirect
+	github.com/tdewolff/parse/v2 v2.8.20 // indirect
+	github.com/yuin/goldmark v1.8.7 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
