@@ -35,7 +35,7 @@ type ManifestFile struct {
 	Path   string     `json:"path"`
 	Kind   string     `json:"kind"` // "page", "problem" or "manifest"
 	Brand  string     `json:"brand,omitempty"`
-	Code   StatusCode `json:"code,omitempty"`
+	Code   int        `json:"code,omitempty"`
 	Locale LocaleTag  `json:"locale,omitempty"`
 	Format string     `json:"format"` // "html" or "json"
 	Bytes  int        `json:"bytes"`
@@ -165,7 +165,7 @@ func (p *Project) buildBrand(ctx context.Context, w *writer, b *brand, dir strin
 				if err != nil {
 					return nil, err
 				}
-				mf.Path, mf.Kind, mf.Code, mf.Locale, mf.Format = name, f.kind, code, loc, f.format
+				mf.Path, mf.Kind, mf.Code, mf.Locale, mf.Format = name, f.kind, int(code), loc, f.format
 				files = append(files, mf)
 			}
 		}

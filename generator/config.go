@@ -143,7 +143,7 @@ func decodeConfig(file string, src []byte) ([]Brand, error) {
 		b.ID = id
 		brands = append(brands, b)
 	}
-	for _, k := range md.Undecoded() {
+	for _, k := range topKeys(md.Undecoded()) {
 		line, col := keyPosition(src, k)
 		errs.addf(file, line, col, "unknown key %q%s", k.String(), suggest(k))
 	}
@@ -154,6 +154,19 @@ func decodeConfig(file string, src []byte) ([]Brand, error) {
 		errs.add(brands[i].validate(file, src))
 	}
 	return brands, errs.err()
+}
+
+// topKeys drops keys below another key of the list: an unknown table is one
+// problem, not one per key inside it.
+func topKeys(keys []toml.Key) []toml.Key {
+	var out []toml.Key
+	for _, k := range keys {
+		if len(out) > 0 && strings.HasPrefix(k.String(), out[len(out)-1].String()+".") {
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 // validate checks what TOML types cannot express.
@@ -363,24 +376,30 @@ func suggestFrom(word string, cands []string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
+// editDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and swaps of neighbours ("nmae") each cost one.
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev = cur
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }
 
 // keyPosition finds where key is defined in TOML source: the line and column

@@ -93,7 +93,7 @@ func parseContent(s source) (*content, error) {
 		return nil, shift(tomlError(s.display, front, err))
 	}
 	var errs errorList
-	for _, k := range md.Undecoded() {
+	for _, k := range topKeys(md.Undecoded()) {
 		line, col := keyPosition(front, k)
 		errs.add(shift(&Error{File: s.display, Line: line, Col: col,
 			Msg: fmt.Sprintf("unknown front matter key %q%s (known: title, summary, related)", k.String(), suggestFrom(k[len(k)-1], []string{"title", "summary", "related"}))}))
@@ -110,9 +110,9 @@ type markdown struct {
 func newMarkdown() *markdown {
 	return &markdown{
 		safe: goldmark.New(goldmark.WithRenderer(renderer.NewRenderer(renderer.WithNodeRenderers(
-				util.Prioritized(html.NewRenderer(), 1000),
-				util.Prioritized(escapeRawHTML{}, 100),
-			)))),
+			util.Prioritized(html.NewRenderer(), 1000),
+			util.Prioritized(escapeRawHTML{}, 100),
+		)))),
 		unsafe: goldmark.New(goldmark.WithRendererOptions(html.WithUnsafe())),
 	}
 }

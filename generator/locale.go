@@ -70,7 +70,7 @@ func decodeLocale(s source) (localeStrings, error) {
 		return nil, tomlError(s.display, data, err)
 	}
 	var errs errorList
-	for _, k := range md.Undecoded() {
+	for _, k := range topKeys(md.Undecoded()) {
 		line, col := keyPosition(data, k)
 		errs.addf(s.display, line, col, "unknown key %q: a locale file has [ui] strings and [codes.<code>] tables with title and summary", k.String())
 	}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/BurntSushi/toml"
 	"github.com/tdewolff/minify/v2"
 	"github.com/tdewolff/minify/v2/css"
 	"github.com/tdewolff/minify/v2/html"
@@ -53,6 +54,9 @@ type Project struct {
 	content map[contentKey]*content
 	md      *markdown
 	min     *minify.M
+
+	configName string // as messages name it
+	configSrc  []byte
 
 	mu       sync.Mutex
 	rendered map[renderKey]template.HTML
@@ -135,6 +139,7 @@ func (p *Project) readConfig(opts Options) ([]Brand, error) {
 		name, required = ConfigFile, false
 	}
 	display := p.layers.projectName(name)
+	p.configName = display
 	if opts.Project == nil {
 		if required {
 			return nil, &Error{File: display, Msg: "configuration file not found"}
@@ -152,6 +157,7 @@ func (p *Project) readConfig(opts Options) ([]Brand, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.configSrc = data
 	return decodeConfig(display, data)
 }
 
@@ -194,19 +200,24 @@ func (p *Project) loadContent() error {
 
 func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error) {
 	bd := &brand{Brand: b}
-	where := "errpages.toml"
-	if b.ID != "" {
-		where = "brand " + b.ID
-	}
 	var errs errorList
+	at := func(key string) (int, int) {
+		if b.ID != "" {
+			if line, col := keyPosition(p.configSrc, toml.Key{"brands", b.ID, key}); line > 0 {
+				return line, col
+			}
+		}
+		return keyPosition(p.configSrc, toml.Key{key})
+	}
 	bd.locales = b.Locales
 	if len(bd.locales) == 0 {
 		bd.locales = slices.Sorted(maps.Keys(p.locales))
 	}
 	for _, tag := range bd.locales {
 		if !p.hasOwnStrings(tag) {
-			errs.add(fmt.Errorf("%s: locale %q has no strings: add locales/%s.toml (built-in locales: %s)",
-				where, tag, tag, strings.Join(p.builtinLocales(), ", ")))
+			line, col := at("locales")
+			errs.addf(p.configName, line, col, "locale %q has no strings: add locales/%s.toml to the project (built-in locales: %s)",
+				tag, tag, strings.Join(p.builtinLocales(), ", "))
 		}
 	}
 	if bd.DefaultLocale == "" {
@@ -225,6 +236,10 @@ func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error
 		var err error
 		t, err = p.loadTheme(b.Theme)
 		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				line, col := at("theme")
+				err = &Error{File: p.configName, Line: line, Col: col, Msg: err.Error()}
+			}
 			return nil, err
 		}
 		themes[b.Theme] = t
@@ -232,7 +247,7 @@ func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error
 	bd.theme = t
 	bd.css = template.CSS(paletteCSS(b.Colors) + t.css)
 	if b.Logo != "" {
-		logo, err := p.loadLogo(b.Logo)
+		logo, err := p.loadLogo(b.Logo, at)
 		errs.add(err)
 		bd.logo = logo
 	}
@@ -323,14 +338,20 @@ const maxLogo = 64 * 1024
 // loadLogo inlines an SVG (minified) or PNG logo as a data: URL. An image
 // loaded through <img> can run no script and fetch nothing, whatever the
 // SVG contains.
-func (p *Project) loadLogo(name string) (template.URL, error) {
+func (p *Project) loadLogo(name string, at func(string) (int, int)) (template.URL, error) {
 	display := p.layers.projectName(name)
-	if p.layers.project == nil {
-		return "", &Error{File: display, Msg: "logo not found"}
+	var data []byte
+	err := fs.ErrNotExist
+	if p.layers.project != nil {
+		data, err = fs.ReadFile(p.layers.project, name)
 	}
-	data, err := fs.ReadFile(p.layers.project, name)
 	if err != nil {
-		return "", &Error{File: display, Msg: "cannot read logo: " + strings.TrimPrefix(err.Error(), "open "+name+": ")}
+		line, col := at("logo")
+		msg := "logo not found"
+		if !isNotExist(err) {
+			msg = "cannot read logo: " + err.Error()
+		}
+		return "", &Error{File: p.configName, Line: line, Col: col, Msg: fmt.Sprintf("logo %q: %s", name, msg)}
 	}
 	if len(data) > maxLogo {
 		return "", &Error{File: display, Msg: fmt.Sprintf("logo is %d bytes; the limit is %d, since it is inlined into every page", len(data), maxLogo)}

@@ -1,0 +1,458 @@
+package generator
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// readManifest reads out/manifest.json.
+func readManifest(t testing.TB, out string) Manifest {
+	t.Helper()
+	var m Manifest
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(out, ManifestName))), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestDefaultBuild(t *testing.T) {
+	out := build(t, "")
+	m := readManifest(t, out)
+	pages := map[string]bool{}
+	for _, f := range m.Files {
+		pages[f.Path] = true
+		data := readFile(t, filepath.Join(out, f.Path))
+		if len(data) != f.Bytes {
+			t.Errorf("%s: manifest says %d bytes, file has %d", f.Path, f.Bytes, len(data))
+		}
+	}
+	for _, loc := range []string{"en", "de"} {
+		for _, c := range BuiltinCodes {
+			for _, ext := range []string{"html", "json"} {
+				name := "pages/" + loc + "/" + itoa(c) + "." + ext
+				if !pages[name] {
+					t.Errorf("manifest lacks %s", name)
+				}
+			}
+		}
+	}
+	if got, want := len(m.Files), 2*len(BuiltinCodes)*2; got != want {
+		t.Errorf("manifest lists %d files, want %d", got, want)
+	}
+}
+
+func itoa(c StatusCode) string { return strconv.Itoa(int(c)) }
+
+// TestPagesSelfContained checks SPEC §5 on every page of a branded build:
+// lang, dir, title, size, no script, and no URL but the configured links.
+func TestPagesSelfContained(t *testing.T) {
+	out := build(t, `
+-- errpages.toml --
+name = "Acme"
+url = "https://acme.example/"
+contact = "mailto:webmaster@acme.example"
+logo = "assets/logo.svg"
+-- assets/logo.svg --
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#0b57d0"/></svg>
+`)
+	m := readManifest(t, out)
+	n := 0
+	for _, f := range m.Files {
+		if f.Format != "html" {
+			continue
+		}
+		n++
+		data := readFile(t, filepath.Join(out, f.Path))
+		if len(data) < 513 || len(data) > 16*1024 {
+			t.Errorf("%s: %d bytes, want 513 to 16384", f.Path, len(data))
+		}
+		doc, err := html.Parse(strings.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var title string
+		walk(doc, func(n *html.Node) {
+			if n.Type != html.ElementNode {
+				return
+			}
+			switch n.Data {
+			case "html":
+				if attr(n, "lang") != string(f.Locale) || attr(n, "dir") != "ltr" {
+					t.Errorf("%s: <html lang=%q dir=%q>", f.Path, attr(n, "lang"), attr(n, "dir"))
+				}
+			case "title":
+				title = n.FirstChild.Data
+			case "script", "link", "iframe", "object", "embed", "base", "form":
+				t.Errorf("%s: has a <%s> element", f.Path, n.Data)
+			}
+			for _, a := range n.Attr {
+				if strings.HasPrefix(a.Key, "on") {
+					t.Errorf("%s: event handler attribute %s", f.Path, a.Key)
+				}
+				switch a.Key {
+				case "href":
+					if a.Val != "https://acme.example/" && a.Val != "mailto:webmaster@acme.example" {
+						t.Errorf("%s: link to %q", f.Path, a.Val)
+					}
+				case "src", "srcset", "action", "formaction", "poster", "data":
+					if !strings.HasPrefix(a.Val, "data:image/") {
+						t.Errorf("%s: %s=%q loads something", f.Path, a.Key, a.Val)
+					}
+				}
+			}
+		})
+		if !strings.Contains(title, strconv.Itoa(f.Code)) || !strings.Contains(title, "Acme") {
+			t.Errorf("%s: <title>%s</title> lacks the code or brand", f.Path, title)
+		}
+		if regexp.MustCompile(`(?i)url\(|@import|@font-face`).MatchString(data) {
+			t.Errorf("%s: CSS loads something", f.Path)
+		}
+	}
+	if n != 2*len(BuiltinCodes) {
+		t.Errorf("checked %d pages, want %d", n, 2*len(BuiltinCodes))
+	}
+}
+
+func walk(n *html.Node, f func(*html.Node)) {
+	f(n)
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		walk(c, f)
+	}
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func find(n *html.Node, tag string) []*html.Node {
+	var out []*html.Node
+	walk(n, func(c *html.Node) {
+		if c.Type == html.ElementNode && c.Data == tag {
+			out = append(out, c)
+		}
+	})
+	return out
+}
+
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	walk(n, func(c *html.Node) {
+		if c.Type == html.TextNode {
+			b.WriteString(c.Data)
+		}
+	})
+	return b.String()
+}
+
+func renderDoc(t *testing.T, p *Project, brand string, loc LocaleTag, code StatusCode) *html.Node {
+	t.Helper()
+	pg, err := p.RenderPage(brand, loc, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(strings.NewReader(string(pg.HTML)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func Test401StepsAndRelated(t *testing.T) {
+	p := load(t, "")
+	for _, loc := range []LocaleTag{"en", "de"} {
+		doc := renderDoc(t, p, "", loc, 401)
+		ols := find(doc, "ol")
+		if len(ols) != 1 || len(find(ols[0], "li")) < 5 {
+			t.Fatalf("%s: want one ordered list of at least 5 steps, got %d lists", loc, len(ols))
+		}
+		related := ""
+		for _, s := range find(doc, "section") {
+			if attr(s, "class") == "related" {
+				related = textOf(s)
+			}
+		}
+		for _, code := range []string{"403", "407"} {
+			if !strings.Contains(related, code) {
+				t.Errorf("%s: related section %q does not name %s", loc, related, code)
+			}
+		}
+	}
+	en := textOf(renderDoc(t, p, "", "en", 401))
+	for _, want := range []string{"Authorization Required", "HTTP Error 401 - Unauthorized", "403", "cookies", "sign in"} {
+		if !strings.Contains(en, want) {
+			t.Errorf("the English 401 page does not mention %q", want)
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	const project = `
+-- errpages.toml --
+name = "Acme"
+[brands.a]
+[brands.b]
+name = "Beta"
+`
+	a, b := readManifest(t, build(t, project)), readManifest(t, build(t, project))
+	if !slices.Equal(a.Files, b.Files) {
+		t.Fatal("two builds of the same project differ")
+	}
+}
+
+func TestFailedBuildKeepsPreviousOutput(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "dist")
+	good := load(t, "-- errpages.toml --\nname = \"Acme\"\ncodes = [404]\n")
+	if _, err := good.Build(context.Background(), out, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := readFile(t, filepath.Join(out, "pages/en/404.html"))
+	// A project whose pages cannot render: the budget is smaller than a page.
+	bad := load(t, "-- errpages.toml --\nname = \"Other\"\ncodes = [404]\npage_budget = 1024\n")
+	_, err := bad.Build(context.Background(), out, BuildOptions{})
+	wantErr(t, err, "over the page_budget of 1024 bytes")
+	if after := readFile(t, filepath.Join(out, "pages/en/404.html")); after != before {
+		t.Error("a failed build changed the previous output")
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".dist.errpages-*"))
+	if len(leftovers) != 0 {
+		t.Errorf("temporary folders left behind: %v", leftovers)
+	}
+	// A later good build replaces it.
+	if _, err := load(t, "-- errpages.toml --\nname = \"Third\"\ncodes = [404]\n").Build(context.Background(), out, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(readFile(t, filepath.Join(out, "pages/en/404.html")), "Third") {
+		t.Error("a good build did not replace the output")
+	}
+}
+
+func TestRefusesUserFolder(t *testing.T) {
+	out := t.TempDir()
+	mine := filepath.Join(out, "notes.txt")
+	if err := os.WriteFile(mine, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := load(t, "").Build(context.Background(), out, BuildOptions{})
+	wantErr(t, err, "has no errpages manifest.json: refusing to replace it")
+	if readFile(t, mine) != "precious" {
+		t.Error("the user's file was changed")
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 1 {
+		t.Errorf("the user's folder now has %d entries", len(entries))
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, nil, 0o644)
+	_, err = load(t, "").Build(context.Background(), file, BuildOptions{})
+	wantErr(t, err, "output path is a file")
+}
+
+func TestEscaping(t *testing.T) {
+	p := load(t, `
+-- errpages.toml --
+name = "<script>alert(1)</script>"
+codes = [404]
+locales = ["en"]
+-- content/en/404.md --
++++
+title = "Gone <b>missing</b>"
++++
+1. Try <script>alert(2)</script> and <img src=x onerror=alert(3)>.
+
+<div onclick="alert(4)">block</div>
+`)
+	pg, err := p.RenderPage("", "en", 404)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := html.Parse(strings.NewReader(string(pg.HTML)))
+	walk(doc, func(n *html.Node) {
+		if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "img" || n.Data == "div") {
+			t.Errorf("raw <%s> element in output", n.Data)
+		}
+		for _, a := range n.Attr {
+			if strings.HasPrefix(a.Key, "on") {
+				t.Errorf("event handler %s in output", a.Key)
+			}
+		}
+	})
+	text := textOf(doc)
+	for _, want := range []string{"<script>alert(1)</script>", "<script>alert(2)</script>", `<div onclick="alert(4)">block</div>`, "Gone <b>missing</b>"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("escaped text %q not shown on the page", want)
+		}
+	}
+
+	unsafe := load(t, `
+-- errpages.toml --
+codes = [404]
+locales = ["en"]
+unsafe_html = true
+-- content/en/404.md --
+1. Press <kbd>F5</kbd>.
+`)
+	pg, err = unsafe.RenderPage("", "en", 404)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(pg.HTML), "<kbd>F5</kbd>") {
+		t.Error("unsafe_html = true did not keep raw HTML")
+	}
+}
+
+func TestContentLinks(t *testing.T) {
+	for _, tc := range []struct{ md, want string }{
+		{"1. [x](javascript:alert(1))\n", `content/en/404.md:1: link "javascript:alert(1)"`},
+		{"Intro.\n\n![logo](https://cdn.example/x.png)\n", "content/en/404.md:3: images are not allowed"},
+		{"+++\nrelated = [403]\n+++\nSee [this](data:text/html,x).\n", "content/en/404.md:4: link"},
+	} {
+		_, err := load(t, "-- errpages.toml --\ncodes = [404]\nlocales = [\"en\"]\n-- content/en/404.md --\n"+tc.md).RenderPage("", "en", 404)
+		wantErr(t, err, tc.want)
+	}
+	p := load(t, "-- errpages.toml --\ncodes = [404]\nlocales = [\"en\"]\n-- content/en/404.md --\n[Status](https://status.acme.example/) or [mail](mailto:a@acme.example) or [top](#help-h)\n")
+	if _, err := p.RenderPage("", "en", 404); err != nil {
+		t.Errorf("http, mailto and fragment links are allowed: %v", err)
+	}
+}
+
+func TestMultiBrand(t *testing.T) {
+	const project = `
+-- errpages.toml --
+codes = [404, 500]
+locales = ["en"]
+[brands.acme]
+name = "Acme"
+[brands.beta]
+name = "Beta"
+[brands.beta.colors.light]
+accent = "#8a1538"
+`
+	out := build(t, project)
+	root := readManifest(t, out)
+	if !slices.Equal(root.Brands, []string{"acme", "beta"}) {
+		t.Errorf("root manifest brands = %v", root.Brands)
+	}
+	for _, b := range []string{"acme", "beta"} {
+		if m := readManifest(t, filepath.Join(out, b)); len(m.Files) != 4 {
+			t.Errorf("%s: manifest lists %d files, want 4 pages (a manifest does not list itself)", b, len(m.Files))
+		}
+	}
+	if !strings.Contains(readFile(t, filepath.Join(out, "beta/pages/en/404.html")), "#8a1538") {
+		t.Error("beta's palette is not in its pages")
+	}
+	if strings.Contains(readFile(t, filepath.Join(out, "acme/pages/en/404.html")), "#8a1538") {
+		t.Error("beta's palette leaked into acme")
+	}
+
+	one := filepath.Join(t.TempDir(), "one")
+	if _, err := load(t, project).Build(context.Background(), one, BuildOptions{Brands: []string{"beta"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(one, "acme")); !os.IsNotExist(err) {
+		t.Error("--brand beta also built acme")
+	}
+	_, err := load(t, project).Build(context.Background(), one, BuildOptions{Brands: []string{"gamma"}})
+	wantErr(t, err, `no brand "gamma"`)
+}
+
+func TestLocaleOverlayAndFallback(t *testing.T) {
+	p := load(t, `
+-- errpages.toml --
+locales = ["en", "de-AT", "fr"]
+codes = [404, 499]
+-- locales/de.toml --
+[ui]
+home = "Heim"
+-- locales/fr.toml --
+[ui]
+error = "Erreur"
+[codes.404]
+title = "Page introuvable"
+summary = "Cette page n'existe pas."
+-- content/en/499.md --
++++
+title = "Client Closed Request"
+summary = "You closed the connection before the page was ready."
++++
+1. Reload the page.
+`)
+	// de-AT falls back to de; the project's de.toml overrides one key and
+	// keeps the built-in others.
+	de := textOf(renderDoc(t, p, "", "de-AT", 404))
+	if !strings.Contains(de, "Heim") || !strings.Contains(de, "Was Sie tun können") {
+		t.Errorf("de-AT page: %q", de)
+	}
+	// fr has only some strings: the rest falls back to English, never raw keys.
+	fr := textOf(renderDoc(t, p, "", "fr", 404))
+	if !strings.Contains(fr, "Erreur") || !strings.Contains(fr, "Page introuvable") || !strings.Contains(fr, "What you can do") {
+		t.Errorf("fr page: %q", fr)
+	}
+	if strings.Contains(fr, "ui.") || strings.Contains(fr, "codes.") {
+		t.Errorf("fr page shows a raw key: %q", fr)
+	}
+	// A custom code with its own content in English serves every locale.
+	custom := textOf(renderDoc(t, p, "", "fr", 499))
+	if !strings.Contains(custom, "Client Closed Request") || !strings.Contains(custom, "Reload the page") {
+		t.Errorf("custom code page: %q", custom)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, archive string
+		want          []string
+	}{
+		{"locale without strings", "-- errpages.toml --\nlocales = [\"en\", \"sw\"]\n", []string{`errpages.toml:1:1: locale "sw" has no strings`}},
+		{"custom code without text", "-- errpages.toml --\ncodes = [499]\nlocales = [\"en\"]\n", nil},
+		{"missing theme", "-- errpages.toml --\ntheme = \"fancy\"\n", []string{`errpages.toml:1:1: theme "fancy" not found`, "classic"}},
+		{"missing logo", "-- errpages.toml --\nlogo = \"assets/logo.svg\"\n", []string{`errpages.toml:1:1: logo "assets/logo.svg": logo not found`}},
+		{"logo not svg", "-- errpages.toml --\nlogo = \"logo.svg\"\n-- logo.svg --\nhello\n", []string{"logo.svg: logo is not an SVG image"}},
+		{"bad png", "-- errpages.toml --\nlogo = \"logo.png\"\n-- logo.png --\nGIF89a\n", []string{"logo.png: logo is not a PNG image"}},
+		{"front matter unclosed", "-- content/en/404.md --\n+++\ntitle = \"x\"\n", []string{"content/en/404.md:1:1: front matter opened with +++ is never closed"}},
+		{"front matter unknown key", "-- content/en/404.md --\n+++\ntitel = \"x\"\n+++\n", []string{`content/en/404.md:2:1: unknown front matter key "titel" (did you mean "title"?)`}},
+		{"front matter bad type", "-- content/en/404.md --\n+++\n\nrelated = 403\n+++\n", []string{"content/en/404.md:3:1: related: expected an array"}},
+		{"content not a code", "-- content/en/notes.md --\nhi\n", []string{"content/en/notes.md: content file must be named <code>.md"}},
+		{"content bad locale dir", "-- content/english/404.md --\nhi\n", []string{"content/english: content folder must be named by a locale tag"}},
+		{"locale file bad key", "-- locales/en.toml --\n[ui]\nhome = \"Home\"\n[codez.404]\ntitle = \"x\"\n", []string{`locales/en.toml:3:1: unknown key "codez.404"`}},
+		{"locale file bad code", "-- locales/en.toml --\n[codes.700]\ntitle = \"x\"\n", []string{"locales/en.toml:1:1: codes.700", "out of range"}},
+		{"locale non-canonical name", "-- locales/de_DE.toml --\n", []string{`locales/de_DE.toml: locale "de_DE" is not a BCP 47`}},
+		{"non-UTF-8 config", "-- errpages.toml --\nname = \"\xff\"\n", []string{"errpages.toml:1: file is not valid UTF-8"}},
+		{"template syntax", "-- themes/classic/page.html --\n<p>{{.Title</p>\n", []string{"themes/classic/page.html:1: bad character"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := loadErr(tc.archive)
+			if err == nil && tc.name == "custom code without text" {
+				_, err = p.RenderPage("", "en", 499)
+				wantErr(t, err, "code 499 has no title or summary")
+				return
+			}
+			wantErr(t, err, tc.want...)
+		})
+	}
+}
+
+func TestTemplateMissingKey(t *testing.T) {
+	p := load(t, "-- errpages.toml --\ncodes = [404]\nlocales = [\"en\"]\n-- themes/classic/page.html --\n<!DOCTYPE html><title>{{.T.no_such_string}}</title>\n")
+	_, err := p.RenderPage("", "en", 404)
+	wantErr(t, err, "themes/classic/page.html:1:", "no_such_string")
+}
+
+func TestBOMAndCRLF(t *testing.T) {
+	p := load(t, "-- errpages.toml --\n\xef\xbb\xbfname = \"Acme\"\r\ncodes = [404]\r\nlocales = [\"en\"]\r\n-- content/en/404.md --\n\xef\xbb\xbf+++\r\ntitle = \"Lost\"\r\n+++\r\n1. Look around.\r\n")
+	if txt := textOf(renderDoc(t, p, "", "en", 404)); !strings.Contains(txt, "Lost") || !strings.Contains(txt, "Look around.") {
+		t.Errorf("page: %q", txt)
+	}
+}
