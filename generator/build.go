@@ -32,14 +32,14 @@ type Summary struct {
 
 // ManifestFile is one file of the output, as listed in manifest.json.
 type ManifestFile struct {
-	Path   string     `json:"path"`
-	Kind   string     `json:"kind"` // "page", "problem" or "manifest"
-	Brand  string     `json:"brand,omitempty"`
-	Code   int        `json:"code,omitempty"`
-	Locale LocaleTag  `json:"locale,omitempty"`
-	Format string     `json:"format"` // "html" or "json"
-	Bytes  int        `json:"bytes"`
-	SHA256 string     `json:"sha256"`
+	Path   string    `json:"path"`
+	Kind   string    `json:"kind"` // "page", "problem" or "manifest"
+	Brand  string    `json:"brand,omitempty"`
+	Code   int       `json:"code,omitempty"`
+	Locale LocaleTag `json:"locale,omitempty"`
+	Format string    `json:"format"` // "html" or "json"
+	Bytes  int       `json:"bytes"`
+	SHA256 string    `json:"sha256"`
 }
 
 // Manifest is manifest.json: every file of an output folder. Its presence

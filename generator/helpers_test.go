@@ -32,7 +32,7 @@ func load(t testing.TB, archive string) *Project {
 }
 
 func loadErr(archive string) (*Project, error) {
-	return Load(Options{Project: projectFS(archive), Builtin: errpages.Builtin()})
+	return Load(Options{Project: projectFS(archive), Builtin: builtinFS})
 }
 
 // build builds an inline project into a fresh folder and returns it.
@@ -66,3 +66,5 @@ func wantErr(t testing.TB, err error, fragments ...string) {
 		}
 	}
 }
+
+var builtinFS = errpages.Builtin()
