@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -117,7 +118,7 @@ func TestConfigReferenceDocumentsEveryKey(t *testing.T) {
 	readme := readFile(t, "../README.md")
 	for _, k := range knownKeys() {
 		parts := strings.Split(k, ".")
-		if !strings.Contains(readme, "`"+parts[len(parts)-1]+"`") {
+		if !regexp.MustCompile("`[^`\n]*\\b" + parts[len(parts)-1] + "\\b[^`\n]*`").MatchString(readme) {
 			t.Errorf("README.md does not document the configuration key %q", k)
 		}
 	}
