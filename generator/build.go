@@ -13,7 +13,10 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/errpages/errpages/generator/servers"
 )
 
 // BuildOptions selects what Build writes.
@@ -33,13 +36,15 @@ type Summary struct {
 // ManifestFile is one file of the output, as listed in manifest.json.
 type ManifestFile struct {
 	Path   string    `json:"path"`
-	Kind   string    `json:"kind"` // "page", "problem" or "manifest"
+	Kind   string    `json:"kind"` // "page", "problem", "nginx", "apache", "iis" or "manifest"
 	Brand  string    `json:"brand,omitempty"`
 	Code   int       `json:"code,omitempty"`
 	Locale LocaleTag `json:"locale,omitempty"`
-	Format string    `json:"format"` // "html" or "json"
-	Bytes  int       `json:"bytes"`
-	SHA256 string    `json:"sha256"`
+	// IISCode is the IIS sub-status of an IIS page, e.g. "404.8".
+	IISCode string `json:"iis_code,omitempty"`
+	Format  string `json:"format"` // "html", "json" or "conf"
+	Bytes   int    `json:"bytes"`
+	SHA256  string `json:"sha256"`
 }
 
 // Manifest is manifest.json: every file of an output folder. Its presence
@@ -139,39 +144,65 @@ func (p *Project) selectBrands(ids []string) ([]*brand, error) {
 	return out, nil
 }
 
-// buildBrand writes one brand's pages and manifest under dir.
+// buildBrand writes one brand's pages, server configuration and manifest
+// under dir.
 func (p *Project) buildBrand(ctx context.Context, w *writer, b *brand, dir string) ([]ManifestFile, error) {
 	var files []ManifestFile
+	put := func(mf ManifestFile, data []byte) error {
+		out, err := w.write(path.Join(dir, mf.Path), data)
+		if err != nil {
+			return err
+		}
+		mf.Bytes, mf.SHA256 = out.Bytes, out.SHA256
+		files = append(files, mf)
+		return nil
+	}
+	pages := map[pageKey]*Page{}
 	var errs errorList
 	for _, loc := range b.locales {
 		for _, code := range b.codes {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			pg, err := p.render(b, loc, code)
+			pg, err := p.render(b, loc, code, -1)
 			if err != nil {
 				errs.add(err)
 				if len(errs) >= 20 {
-					return nil, errs.err()
+					return nil, dedupe(errs.err())
 				}
 				continue
 			}
+			pages[pageKey{loc, code, -1}] = pg
 			for _, f := range []struct {
 				kind, format string
 				data         []byte
 			}{{"page", "html", pg.HTML}, {"problem", "json", pg.JSON}} {
-				name := fmt.Sprintf("pages/%s/%d.%s", loc, code, f.format)
-				mf, err := w.write(path.Join(dir, name), f.data)
-				if err != nil {
+				mf := ManifestFile{Path: fmt.Sprintf("pages/%s/%d.%s", loc, code, f.format), Kind: f.kind, Code: int(code), Locale: loc, Format: f.format}
+				if err := put(mf, f.data); err != nil {
 					return nil, err
 				}
-				mf.Path, mf.Kind, mf.Code, mf.Locale, mf.Format = name, f.kind, int(code), loc, f.format
-				files = append(files, mf)
 			}
 		}
 	}
 	if err := errs.err(); err != nil {
 		return nil, dedupe(err)
+	}
+	site := b.site()
+	for _, target := range b.Server.Targets {
+		sf, err := servers.Write(target, site)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range sf {
+			if err := put(ManifestFile{Path: f.Path, Kind: f.Kind, Format: "conf"}, f.Data); err != nil {
+				return nil, err
+			}
+		}
+		if target == "iis" {
+			if err := p.buildIIS(ctx, b, site, pages, put); err != nil {
+				return nil, err
+			}
+		}
 	}
 	mf, err := w.manifest(dir, Manifest{Generator: "errpages", Files: files})
 	if err != nil {
@@ -183,6 +214,71 @@ func (p *Project) buildBrand(ctx context.Context, w *writer, b *brand, dir strin
 		files[i].Path = path.Join(dir, files[i].Path)
 	}
 	return files, nil
+}
+
+type pageKey struct {
+	locale LocaleTag
+	code   StatusCode
+	sub    int
+}
+
+// buildIIS lays out the IIS language folders: one per exact tag a browser
+// may send, each with every page and IIS sub-status page. A page is
+// rendered once per locale and written to each of its folders.
+func (p *Project) buildIIS(ctx context.Context, b *brand, site servers.Site, pages map[pageKey]*Page, put func(ManifestFile, []byte) error) error {
+	for _, folder := range site.IISFolders() {
+		loc := LocaleTag(folder.Locale)
+		for _, ip := range site.IISPages() {
+			k := pageKey{loc, StatusCode(ip.Code), ip.Sub}
+			pg := pages[k]
+			if pg == nil {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				var err error
+				if pg, err = p.render(b, loc, StatusCode(ip.Code), ip.Sub); err != nil {
+					return err
+				}
+				pages[k] = pg
+			}
+			mf := ManifestFile{
+				Path: "iis/" + strings.ReplaceAll(site.IISDir(), `\`, "/") + "/" + folder.Name + "/" + ip.File,
+				Kind: "iis", Code: ip.Code, Locale: loc, Format: "html",
+			}
+			if ip.Sub >= 0 {
+				mf.IISCode = fmt.Sprintf("%d.%d", ip.Code, ip.Sub)
+			}
+			if err := put(mf, pg.HTML); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// site describes the brand to the server-config writers.
+func (b *brand) site() servers.Site {
+	s := servers.Site{
+		Brand: b.ID, URLPrefix: b.Server.URLPrefix, Root: b.Server.Root,
+		DefaultLocale: string(b.DefaultLocale),
+		RetryAfter:    map[int]string{}, CacheControl: map[int]string{},
+		IIS: servers.IISOptions{ExistingResponse: b.Server.IIS.ExistingResponse, FallbackFolder: string(b.Server.IIS.FallbackFolder)},
+	}
+	for _, l := range b.locales {
+		s.Locales = append(s.Locales, string(l))
+	}
+	for _, c := range b.codes {
+		s.Codes = append(s.Codes, int(c))
+	}
+	for k, v := range b.Server.RetryAfter {
+		n, _ := strconv.Atoi(k)
+		s.RetryAfter[n] = string(v)
+	}
+	for k, v := range b.Server.CacheControl {
+		n, _ := strconv.Atoi(k)
+		s.CacheControl[n] = string(v)
+	}
+	return s
 }
 
 // dedupe drops repeated lines: one bad content file breaks a page in every
@@ -199,11 +295,15 @@ func dedupe(err error) error {
 	return out.err()
 }
 
-// writer writes files under root and counts them.
+// writer writes files under root and counts them. A file whose bytes were
+// already written (the same page in several IIS language folders) becomes a
+// hard link to the first copy where the file system allows: creating a file
+// costs far more than linking one.
 type writer struct {
 	root  string
 	files int
 	bytes int64
+	seen  map[[32]byte]string // content hash → first path written
 }
 
 func (w *writer) write(name string, data []byte) (ManifestFile, error) {
@@ -211,12 +311,20 @@ func (w *writer) write(name string, data []byte) (ManifestFile, error) {
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 		return ManifestFile{}, err
 	}
-	if err := os.WriteFile(full, data, 0o644); err != nil {
-		return ManifestFile{}, err
+	sum := sha256.Sum256(data)
+	if w.seen == nil {
+		w.seen = map[[32]byte]string{}
+	}
+	if first, ok := w.seen[sum]; !ok || os.Link(first, full) != nil {
+		if err := os.WriteFile(full, data, 0o644); err != nil {
+			return ManifestFile{}, err
+		}
+		if !ok {
+			w.seen[sum] = full
+		}
 	}
 	w.files++
 	w.bytes += int64(len(data))
-	sum := sha256.Sum256(data)
 	return ManifestFile{Path: name, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}, nil
 }
 

@@ -45,8 +45,17 @@ func TestDefaultBuild(t *testing.T) {
 			}
 		}
 	}
-	if got, want := len(m.Files), 2*len(BuiltinCodes)*2; got != want {
-		t.Errorf("manifest lists %d files, want %d", got, want)
+	kinds := map[string]int{}
+	for _, f := range m.Files {
+		kinds[f.Kind]++
+	}
+	if kinds["page"] != 2*len(BuiltinCodes) || kinds["problem"] != 2*len(BuiltinCodes) {
+		t.Errorf("manifest lists %d pages and %d problem documents, want %d each", kinds["page"], kinds["problem"], 2*len(BuiltinCodes))
+	}
+	for _, name := range []string{"nginx/http.conf", "nginx/server.conf", "apache/errpages.conf", "apache/htaccess.conf", "pages/.htaccess", "pages/404.var", "iis/web.config", "iis/_errors/en-US/401.html", "iis/_errors/de-CH/401.3.html"} {
+		if !pages[name] {
+			t.Errorf("manifest lacks %s", name)
+		}
 	}
 }
 
@@ -70,7 +79,9 @@ logo = "assets/logo.svg"
 		if f.Format != "html" {
 			continue
 		}
-		n++
+		if f.Kind == "page" {
+			n++
+		}
 		data := readFile(t, filepath.Join(out, f.Path))
 		if len(data) < 513 || len(data) > 16*1024 {
 			t.Errorf("%s: %d bytes, want 513 to 16384", f.Path, len(data))
@@ -346,8 +357,14 @@ accent = "#8a1538"
 		t.Errorf("root manifest brands = %v", root.Brands)
 	}
 	for _, b := range []string{"acme", "beta"} {
-		if m := readManifest(t, filepath.Join(out, b)); len(m.Files) != 4 {
-			t.Errorf("%s: manifest lists %d files, want 4 pages (a manifest does not list itself)", b, len(m.Files))
+		n := 0
+		for _, f := range readManifest(t, filepath.Join(out, b)).Files {
+			if f.Kind == "page" || f.Kind == "problem" {
+				n++
+			}
+		}
+		if n != 4 {
+			t.Errorf("%s: manifest lists %d pages and problem documents, want 4", b, n)
 		}
 	}
 	if !strings.Contains(readFile(t, filepath.Join(out, "beta/pages/en/404.html")), "#8a1538") {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"reflect"
 	"regexp"
 	"slices"
@@ -12,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/errpages/errpages/generator/servers"
 )
 
 // Brand is the configuration of one brand: what its pages say, how they look
@@ -59,14 +62,22 @@ type Server struct {
 	Targets   []string `toml:"targets"`
 	// RetryAfter maps a status code to a Retry-After value (seconds or an
 	// HTTP-date), e.g. {503 = 120}.
-	RetryAfter map[string]string `toml:"retry_after"`
+	RetryAfter map[string]HeaderValue `toml:"retry_after"`
 	// CacheControl maps a status code to its Cache-Control value; codes not
 	// listed get "no-store".
-	CacheControl map[string]string `toml:"cache_control"`
+	CacheControl map[string]HeaderValue `toml:"cache_control"`
+	IIS          IIS                    `toml:"iis"`
 }
 
-// ServerTargets are the server configurations errpages can write.
-var ServerTargets = []string{"nginx", "apache", "iis"}
+// IIS holds the IIS-only settings.
+type IIS struct {
+	// ExistingResponse is "Replace" (always show the branded page), "Auto"
+	// (keep an application's own error body, e.g. API JSON) or "PassThrough".
+	ExistingResponse string `toml:"existing_response"`
+	// FallbackFolder is the server's system language, the folder IIS uses
+	// when the visitor's language has none.
+	FallbackFolder LocaleTag `toml:"fallback_folder"`
+}
 
 // defaultBrand is what a project without errpages.toml gets.
 func defaultBrand() Brand {
@@ -89,7 +100,8 @@ func defaultBrand() Brand {
 		Server: Server{
 			URLPrefix: "/_errors/",
 			Root:      "/var/www/errpages",
-			Targets:   slices.Clone(ServerTargets),
+			Targets:   slices.Clone(servers.Targets),
+			IIS:       IIS{ExistingResponse: "Replace", FallbackFolder: "en-US"},
 		},
 	}
 }
@@ -141,6 +153,10 @@ func decodeConfig(file string, src []byte) ([]Brand, error) {
 			continue
 		}
 		b.ID = id
+		if !md.IsDefined("brands", id, "server", "root") {
+			// Each brand is its own folder of the output: <root>/<id>.
+			b.Server.Root = strings.TrimSuffix(b.Server.Root, "/") + "/" + id
+		}
 		brands = append(brands, b)
 	}
 	for _, k := range topKeys(md.Undecoded()) {
@@ -259,14 +275,22 @@ func (s *Server) validate(file string, at func(key ...string) (int, int)) error 
 		errs.addf(file, line, col, "server.root %q: expected the absolute path where the output will live on the server", s.Root)
 	}
 	for _, t := range s.Targets {
-		if !slices.Contains(ServerTargets, t) {
+		if !slices.Contains(servers.Targets, t) {
 			line, col := at("targets")
-			errs.addf(file, line, col, "server.targets: unknown target %q (known: %s)", t, strings.Join(ServerTargets, ", "))
+			errs.addf(file, line, col, "server.targets: unknown target %q (known: %s)", t, strings.Join(servers.Targets, ", "))
 		}
+	}
+	if dup := firstDuplicate(s.Targets); dup != "" {
+		line, col := at("targets")
+		errs.addf(file, line, col, "server.targets: %q is listed twice", dup)
+	}
+	if !slices.Contains([]string{"Replace", "Auto", "PassThrough"}, s.IIS.ExistingResponse) {
+		line, col := at("iis", "existing_response")
+		errs.addf(file, line, col, "server.iis.existing_response %q: expected \"Replace\", \"Auto\" or \"PassThrough\"", s.IIS.ExistingResponse)
 	}
 	for _, m := range []struct {
 		key string
-		m   map[string]string
+		m   map[string]HeaderValue
 	}{{"retry_after", s.RetryAfter}, {"cache_control", s.CacheControl}} {
 		for _, k := range slices.Sorted(maps.Keys(m.m)) {
 			var c StatusCode
@@ -274,8 +298,14 @@ func (s *Server) validate(file string, at func(key ...string) (int, int)) error 
 			if err := c.UnmarshalText([]byte(k)); err != nil {
 				errs.addf(file, line, col, "server.%s: %v", m.key, err)
 			}
-			if v := m.m[k]; v == "" || strings.ContainsAny(v, "\"\n\r;{}") && m.key == "retry_after" || strings.ContainsAny(v, "\"\n\r{}") {
-				errs.addf(file, line, col, "server.%s.%s: value %q must be a non-empty header value without quotes or braces", m.key, k, v)
+			v := string(m.m[k])
+			switch {
+			case m.key == "retry_after" && !retryAfterRe.MatchString(v):
+				if _, err := http.ParseTime(v); err != nil {
+					errs.addf(file, line, col, "server.retry_after.%s: %q is neither a number of seconds nor an HTTP-date such as \"Wed, 21 Oct 2026 07:28:00 GMT\"", k, v)
+				}
+			case m.key == "cache_control" && !cacheControlRe.MatchString(v):
+				errs.addf(file, line, col, "server.cache_control.%s: %q is not a Cache-Control value such as \"no-store\" or \"max-age=60\"", k, v)
 			}
 		}
 	}
@@ -283,8 +313,10 @@ func (s *Server) validate(file string, at func(key ...string) (int, int)) error 
 }
 
 var (
-	safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
-	winAbs   = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
+	retryAfterRe   = regexp.MustCompile(`^[0-9]{1,9}$`)
+	cacheControlRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9=, _-]*$`)
+	safeName       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	winAbs         = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
 )
 
 func firstDuplicate[T comparable](s []T) T {

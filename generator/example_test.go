@@ -58,6 +58,6 @@ func ExampleProject_Build() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(sum.Pages, "pages,", sum.Files, "files")
-	// Output: 78 pages, 157 files
+	fmt.Println(sum.Pages, "pages")
+	// Output: 78 pages
 }

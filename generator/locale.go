@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -18,9 +19,15 @@ type localeFile struct {
 		Title   string `toml:"title"`
 		Summary string `toml:"summary"`
 	} `toml:"codes"`
+	// Substatus holds IIS sub-status texts, keyed "404.8".
+	Substatus map[string]struct {
+		Cause string `toml:"cause"`
+		Admin string `toml:"admin"`
+	} `toml:"substatus"`
 }
 
-// strings keys: "ui.<name>", "codes.<code>.title", "codes.<code>.summary".
+// strings keys: "ui.<name>", "codes.<code>.title", "codes.<code>.summary",
+// "substatus.<code>.<sub>.cause" and "substatus.<code>.<sub>.admin".
 type localeStrings map[string]string
 
 // loadLocales reads every locales/<tag>.toml of both layers, the project's
@@ -72,7 +79,7 @@ func decodeLocale(s source) (localeStrings, error) {
 	var errs errorList
 	for _, k := range topKeys(md.Undecoded()) {
 		line, col := keyPosition(data, k)
-		errs.addf(s.display, line, col, "unknown key %q: a locale file has [ui] strings and [codes.<code>] tables with title and summary", k.String())
+		errs.addf(s.display, line, col, "unknown key %q: a locale file has [ui] strings, [codes.<code>] tables with title and summary, and [substatus.\"<code>.<sub>\"] tables with cause and admin", k.String())
 	}
 	out := localeStrings{}
 	for k, v := range lf.UI {
@@ -92,8 +99,25 @@ func decodeLocale(s source) (localeStrings, error) {
 			out[fmt.Sprintf("codes.%d.summary", c)] = v.Summary
 		}
 	}
+	for k, v := range lf.Substatus {
+		code, sub, ok := strings.Cut(k, ".")
+		var c StatusCode
+		if !ok || c.UnmarshalText([]byte(code)) != nil || !digits.MatchString(sub) {
+			line, col := keyPosition(data, toml.Key{"substatus", k})
+			errs.addf(s.display, line, col, "substatus %q: expected an IIS code such as \"404.8\"", k)
+			continue
+		}
+		if v.Cause != "" {
+			out["substatus."+k+".cause"] = v.Cause
+		}
+		if v.Admin != "" {
+			out["substatus."+k+".admin"] = v.Admin
+		}
+	}
 	return out, errs.err()
 }
+
+var digits = regexp.MustCompile(`^[0-9]{1,3}$`)
 
 // fallbackChain lists the locales to try for tag, most specific first:
 // the tag, its parents (de-AT → de, zh-TW → zh-Hant → zh), then the brand's

@@ -24,9 +24,12 @@ type pageData struct {
 	Summary string
 	Help    template.HTML // rendered Markdown steps and FAQ; empty if none
 	Related []relatedCode
-	T       map[string]string // UI strings, resolved along the fallback chain
-	Brand   brandData
-	CSS     template.CSS
+	// IISCode ("404.8"), Cause (for the visitor) and Admin (for the site
+	// administrator) are set on IIS sub-status pages only.
+	IISCode, Cause, Admin string
+	T                     map[string]string // UI strings, resolved along the fallback chain
+	Brand                 brandData
+	CSS                   template.CSS
 }
 
 type relatedCode struct {
@@ -70,10 +73,11 @@ func (p *Project) RenderPage(brandID string, locale LocaleTag, code StatusCode) 
 	if err != nil {
 		return nil, err
 	}
-	return p.render(b, locale, code)
+	return p.render(b, locale, code, -1)
 }
 
-func (p *Project) render(b *brand, locale LocaleTag, code StatusCode) (*Page, error) {
+// render renders one page; sub is an IIS sub-status, or -1.
+func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (*Page, error) {
 	chain := fallbackChain(locale, b.DefaultLocale)
 	title, summary, err := p.codeText(b, chain, code)
 	if err != nil {
@@ -88,6 +92,15 @@ func (p *Project) render(b *brand, locale LocaleTag, code StatusCode) (*Page, er
 	for _, k := range p.uiKeys {
 		if v, ok := p.lookup(chain, "ui."+k); ok {
 			d.T[k] = v
+		}
+	}
+	if sub >= 0 {
+		d.IISCode = fmt.Sprintf("%d.%d", code, sub)
+		d.Cause, _ = p.lookup(chain, "substatus."+d.IISCode+".cause")
+		d.Admin, _ = p.lookup(chain, "substatus."+d.IISCode+".admin")
+		if d.Cause == "" || d.Admin == "" {
+			return nil, fmt.Errorf("IIS sub-status %s has no cause or admin text in %q: add [substatus.%q] to locales/%s.toml",
+				d.IISCode, chain, d.IISCode, b.DefaultLocale)
 		}
 	}
 	if c := p.findContent(chain, code); c != nil {

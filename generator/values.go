@@ -114,3 +114,13 @@ func (s *ByteSize) UnmarshalText(b []byte) error {
 	*s = ByteSize(n * mult)
 	return nil
 }
+
+// HeaderValue is an HTTP header value, written as a TOML string or integer
+// (retry_after = { 503 = 120 }).
+type HeaderValue string
+
+// UnmarshalText keeps the value; the setting that uses it validates it.
+func (h *HeaderValue) UnmarshalText(b []byte) error {
+	*h = HeaderValue(strings.TrimSpace(string(b)))
+	return nil
+}

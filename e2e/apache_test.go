@@ -1,0 +1,154 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// apacheConf is a whole httpd configuration, everything under prefix.
+// include is the errpages part: an Include of the generated file, or the
+// .htaccess setup.
+func apacheConf(prefix string, port int, include string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ServerRoot %s\nDefaultRuntimeDir %[1]s/run\nPidFile %[1]s/run/httpd.pid\nMutex file:%[1]s/run default\n", prefix)
+	fmt.Fprintf(&b, "ErrorLog %s/logs/error.log\nLogLevel warn\nListen 127.0.0.1:%d\nServerName localhost\n", prefix, port)
+	if asRoot() {
+		b.WriteString("User nobody\nGroup nogroup\n")
+	}
+	for _, m := range []string{"mpm_event", "mime", "negotiation", "alias", "headers", "dir", "authz_core",
+		"authn_core", "authn_file", "authz_user", "auth_basic", "rewrite", "reqtimeout"} {
+		fmt.Fprintf(&b, "LoadModule %s_module /usr/lib/apache2/modules/mod_%[1]s.so\n", m)
+	}
+	fmt.Fprintf(&b, `TypesConfig /dev/null
+AddType text/html .html
+DirectoryIndex index.html
+RequestReadTimeout header=1 body=5
+DocumentRoot %[1]s/site
+<Directory "%[1]s/site">
+    Require all granted
+    AllowOverride FileInfo AuthConfig
+    # Errors raised after the directory walk, as an application's would be,
+    # so that the .htaccess variant's ErrorDocument lines apply to them.
+    RewriteEngine On
+    RewriteRule ^forbidden - [F]
+    RewriteRule ^boom$ - [R=500]
+    RewriteRule ^maint$ - [R=503]
+</Directory>
+<Location /secret>
+    AuthType Basic
+    AuthName "Restricted"
+    AuthUserFile %[1]s/htpasswd
+    Require valid-user
+</Location>
+%[2]s
+`, prefix, include)
+	return b.String()
+}
+
+func setupApache(t *testing.T) (bin, prefix, out string) {
+	bin = need(t, "apache2", "httpd")
+	prefix = tempDir(t)
+	out = filepath.Join(prefix, "errpages")
+	buildSite(t, out)
+	for _, d := range []string{"logs", "run"} {
+		os.MkdirAll(filepath.Join(prefix, d), 0o755)
+	}
+	write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
+	write(t, filepath.Join(prefix, "site/secret"), "top secret\n")
+	htpasswd(t, filepath.Join(prefix, "htpasswd"), "alice", "wonderland")
+	return bin, prefix, out
+}
+
+func startApache(t *testing.T, bin, prefix, include string) *server {
+	port := freePort(t)
+	conf := filepath.Join(prefix, "httpd.conf")
+	write(t, conf, apacheConf(prefix, port, include))
+	if b, err := exec.Command(bin, "-t", "-d", prefix, "-f", conf).CombinedOutput(); err != nil {
+		t.Fatalf("apache2 -t: %v\n%s", err, b)
+	}
+	return start(t, exec.Command(bin, "-d", prefix, "-f", conf, "-DFOREGROUND"), port, filepath.Join(prefix, "logs/error.log"))
+}
+
+func TestApache(t *testing.T) {
+	bin, prefix, out := setupApache(t)
+	s := startApache(t, bin, prefix, "Include "+filepath.Join(out, "apache/errpages.conf"))
+	runChecks(t, s, "apache")
+	test408(t, s, true)
+}
+
+// TestApacheHtaccess runs the .htaccess variant: the pages copied under the
+// DocumentRoot, their .htaccess files with them, and the ErrorDocument lines
+// in the DocumentRoot's .htaccess. No server-level errpages configuration.
+func TestApacheHtaccess(t *testing.T) {
+	bin, prefix, out := setupApache(t)
+	if err := os.CopyFS(filepath.Join(prefix, "site/_errors"), os.DirFS(filepath.Join(out, "pages"))); err != nil {
+		t.Fatal(err)
+	}
+	filepath.WalkDir(filepath.Join(prefix, "site"), func(p string, d os.DirEntry, err error) error {
+		if d.IsDir() {
+			os.Chmod(p, 0o755)
+		} else {
+			os.Chmod(p, 0o644)
+		}
+		return nil
+	})
+	lines, err := os.ReadFile(filepath.Join(out, "apache/htaccess.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(prefix, "site/.htaccess"), string(lines))
+	s := startApache(t, bin, prefix, "")
+	runChecks(t, s, "htaccess")
+	// A request that times out is never mapped to a folder, so no
+	// .htaccess applies: the status is right, the body is Apache's.
+	test408(t, s, false)
+}
+
+// test408: Apache answers a request whose headers never finish with 408
+// and Connection: close (RequestReadTimeout header=1), with the branded page
+// when branded is set.
+func test408(t *testing.T, s *server, branded bool) {
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "GET / HTTP/1.1\r\nHost: localhost\r\n")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(conn)
+	status, _ := r.ReadString('\n')
+	var head, body strings.Builder
+	for {
+		line, err := r.ReadString('\n')
+		head.WriteString(line)
+		if err != nil || line == "\r\n" {
+			break
+		}
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := r.Read(buf)
+		body.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	if !strings.HasPrefix(status, "HTTP/1.1 408") {
+		t.Fatalf("408: status line %q", status)
+	}
+	// The headers never finished, so Apache has no Accept-Language: the
+	// default locale's page.
+	if lang, _ := page(body.String()); branded && lang != "en" {
+		t.Errorf("408: body is not the errpages page: %.200s", body.String())
+	}
+	if !strings.Contains(strings.ToLower(head.String()), "connection: close") {
+		t.Errorf("408: no Connection: close in\n%s", head.String())
+	}
+}

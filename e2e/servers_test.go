@@ -1,0 +1,231 @@
+// Package e2e runs errpages output on real servers: nginx and Apache httpd
+// from Debian's packages, started on 127.0.0.1 high ports with the generated
+// configuration included unchanged, and stopped by PID. Where a server is
+// missing the tests skip on a developer machine and fail in CI (CI=true).
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/errpages/errpages"
+	"github.com/errpages/errpages/generator"
+)
+
+// need returns the path of a server binary, or skips (fails under CI).
+func need(t *testing.T, names ...string) string {
+	t.Helper()
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+		for _, dir := range []string{"/usr/sbin", "/usr/local/sbin", "/sbin"} {
+			if p := filepath.Join(dir, n); isExec(p) {
+				return p
+			}
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not installed, and CI must run these tests (scripts/test installs it)", names[0])
+	}
+	t.Skipf("%s is not installed; run scripts/test as root to install it", names[0])
+	return ""
+}
+
+func isExec(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode()&0o111 != 0
+}
+
+// tempDir is a world-readable temporary folder: as root the servers' workers
+// run as nobody and must read the pages (t.TempDir makes 0700 folders).
+func tempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "errpages-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func write(t *testing.T, name, data string) {
+	t.Helper()
+	os.MkdirAll(filepath.Dir(name), 0o755)
+	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// project is the test project: three languages (ar from a project locale
+// file), the codes the checks drive, Retry-After for 503 and a cacheable 404.
+const project = `
+name = "Acme"
+url = "https://acme.example/"
+locales = ["en", "de", "ar"]
+codes = [401, 403, 404, 408, 500, 503]
+[server]
+url_prefix = "/_errors/"
+root = %q
+retry_after = { 503 = 120 }
+cache_control = { 404 = "max-age=60" }
+`
+
+const arabic = `
+[ui]
+error = "خطأ"
+help = "ما يمكنك فعله"
+related = "أخطاء ذات صلة"
+home = "الصفحة الرئيسية"
+contact = "اتصل بمالك الموقع"
+[codes.401]
+title = "غير مصرح"
+summary = "يجب عليك تسجيل الدخول لعرض هذه الصفحة."
+[codes.404]
+title = "الصفحة غير موجودة"
+summary = "لم نتمكن من العثور على الصفحة التي طلبتها."
+`
+
+// buildSite builds the test project with its server root at out.
+func buildSite(t *testing.T, out string) {
+	t.Helper()
+	fsys := fstest.MapFS{
+		"errpages.toml":   {Data: []byte(fmt.Sprintf(project, out))},
+		"locales/ar.toml": {Data: []byte(arabic)},
+	}
+	p, err := generator.Load(generator.Options{Project: fsys, Builtin: errpages.Builtin()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Build(context.Background(), out, generator.BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// htpasswd writes a {SHA} password file both nginx and Apache read.
+func htpasswd(t *testing.T, name, user, pass string) {
+	sum := sha1.Sum([]byte(pass))
+	write(t, name, user+":{SHA}"+base64.StdEncoding.EncodeToString(sum[:])+"\n")
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// server is a running server process.
+type server struct {
+	base     string
+	errorLog string
+}
+
+// start runs cmd in the foreground, waits until it answers on port and
+// stops it by PID at cleanup: SIGTERM, 5 s, then SIGKILL.
+func start(t *testing.T, cmd *exec.Cmd, port int, errorLog string) *server {
+	t.Helper()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		if err := syscall.Kill(cmd.Process.Pid, 0); err == nil {
+			t.Errorf("server PID %d still running after stop", cmd.Process.Pid)
+		}
+		if log, _ := os.ReadFile(errorLog); t.Failed() && len(log) > 0 {
+			t.Logf("%s error log (last 3 KiB):\n%s", cmd.Path, log[max(0, len(log)-3072):])
+		}
+		if log, _ := os.ReadFile(errorLog); bytes.Contains(log, []byte("[emerg]")) || bytes.Contains(log, []byte("[alert]")) || bytes.Contains(log, []byte("[crit]")) {
+			t.Errorf("error log has emerg/alert/crit lines:\n%s", log)
+		}
+	})
+	s := &server{base: fmt.Sprintf("http://127.0.0.1:%d", port), errorLog: errorLog}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			log, _ := os.ReadFile(errorLog)
+			t.Fatalf("%s exited: %v\n%s\n%s", cmd.Path, err, out.String(), log)
+		default:
+		}
+		if resp, err := client.Get(s.base + "/"); err == nil {
+			resp.Body.Close()
+			return s
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	log, _ := os.ReadFile(errorLog)
+	t.Fatalf("%s did not answer on port %d within 10 s\n%s\n%s", cmd.Path, port, out.String(), log)
+	return nil
+}
+
+// asNobody runs the server's workers as nobody when the tests run as root.
+func asRoot() bool { return os.Geteuid() == 0 }
+
+var client = &http.Client{
+	Transport: &http.Transport{Proxy: nil, DisableCompression: true},
+	CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	},
+	Timeout: 10 * time.Second,
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// do sends one request; headers are "Name: value" pairs.
+func (s *server) do(t *testing.T, method, path string, headers ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, s.base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ": ")
+		if k == "Authorization" {
+			u, p, _ := strings.Cut(v, ":")
+			req.SetBasicAuth(u, p)
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, string(body)}
+}

@@ -1,0 +1,138 @@
+// Package servers writes the web server configuration that serves errpages
+// output: nginx, Apache httpd (server config and .htaccess) and IIS. Every
+// choice here follows a behaviour tested on the real servers (see the
+// project's DOMAIN notes); the writers need neither Markdown nor templates.
+package servers
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Site describes one brand's output as a server will see it.
+type Site struct {
+	// Brand is the brand ID ("" for a single-brand project). It keeps the
+	// nginx variables of several brands apart.
+	Brand string
+	// URLPrefix is the URL path the pages are served under, "/_errors/".
+	URLPrefix string
+	// Root is the absolute path of the brand's output folder on the server.
+	Root string
+	// Locales are the generated locale tags; DefaultLocale is one of them.
+	Locales       []string
+	DefaultLocale string
+	// Codes are the generated status codes, sorted.
+	Codes []int
+	// RetryAfter and CacheControl give per-code header values. A code
+	// missing from CacheControl gets "no-store".
+	RetryAfter   map[int]string
+	CacheControl map[int]string
+	IIS          IISOptions
+}
+
+// IISOptions are the IIS-specific settings.
+type IISOptions struct {
+	// ExistingResponse is httpErrors' existingResponse: "Replace" (always
+	// brand), "Auto" (keep an application's own error body) or "PassThrough".
+	ExistingResponse string
+	// FallbackFolder is the folder IIS falls back to when the visitor's
+	// language has none: the server's system language, usually "en-US".
+	FallbackFolder string
+}
+
+// File is one generated file, with its slash path inside the brand folder.
+type File struct {
+	Path string
+	Kind string // the target: "nginx", "apache" or "iis"
+	Data []byte
+}
+
+// Targets are the servers this package writes configuration for.
+var Targets = []string{"nginx", "apache", "iis"}
+
+// Write returns the configuration files for one target.
+func Write(target string, s Site) ([]File, error) {
+	switch target {
+	case "nginx":
+		return nginx(s), nil
+	case "apache":
+		return apache(s), nil
+	case "iis":
+		return iis(s)
+	}
+	return nil, fmt.Errorf("unknown server target %q (known: %s)", target, strings.Join(Targets, ", "))
+}
+
+// cacheControl returns the Cache-Control value for code.
+func (s Site) cacheControl(code int) string {
+	if v, ok := s.CacheControl[code]; ok {
+		return v
+	}
+	return "no-store"
+}
+
+// orderedLocales lists the default locale first, then the others sorted:
+// the order of Apache's LanguagePriority.
+func (s Site) orderedLocales() []string {
+	out := []string{s.DefaultLocale}
+	for _, l := range s.Locales {
+		if l != s.DefaultLocale {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// pagesDir is the absolute folder of the pages on the server.
+func (s Site) pagesDir() string { return strings.TrimSuffix(s.Root, "/") + "/pages" }
+
+// header is the comment every generated file starts with.
+func header(comment string, lines ...string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		if l == "" {
+			b.WriteString(strings.TrimRight(comment, " ") + "\n")
+			continue
+		}
+		b.WriteString(comment + l + "\n")
+	}
+	return b.String()
+}
+
+// Aliases lists the language tags browsers send that a generated locale
+// serves, most specific first: the locale itself and its common regional
+// forms ("de" → "de-DE", "de-AT", "de-CH"…). IIS needs one folder per
+// exact tag, and nginx maps match them.
+func Aliases(locale string) []string {
+	out := []string{locale}
+	for _, r := range regions[locale] {
+		if t := locale + "-" + r; !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	out = append(out, scriptAliases[locale]...)
+	return out
+}
+
+// regions are the regions where each language is commonly requested.
+var regions = map[string][]string{
+	"en": {"US", "GB", "AU", "CA", "IN"},
+	"de": {"DE", "AT", "CH"},
+	"fr": {"FR", "BE", "CA", "CH", "LU"},
+	"es": {"ES", "MX", "AR", "CO", "CL", "US", "419"},
+	"it": {"IT", "CH"},
+	"pt": {"PT", "AO", "MZ"},
+	"nl": {"NL", "BE"},
+	"pl": {"PL"}, "cs": {"CZ"}, "sk": {"SK"}, "sv": {"SE", "FI"}, "da": {"DK"}, "nb": {"NO"}, "fi": {"FI"},
+	"el": {"GR", "CY"}, "hu": {"HU"}, "ro": {"RO", "MD"}, "bg": {"BG"}, "uk": {"UA"}, "ru": {"RU", "BY", "KZ"},
+	"tr": {"TR"}, "ar": {"SA", "EG", "AE", "MA", "DZ", "JO"}, "he": {"IL"}, "fa": {"IR"}, "hi": {"IN"},
+	"ja": {"JP"}, "ko": {"KR"}, "id": {"ID"}, "vi": {"VN"}, "th": {"TH"}, "ur": {"PK", "IN"},
+}
+
+// scriptAliases are region tags that stand for a script locale.
+var scriptAliases = map[string][]string{
+	"zh-Hans": {"zh-CN", "zh-SG", "zh"},
+	"zh-Hant": {"zh-TW", "zh-HK", "zh-MO"},
+	"nb":      {"no", "no-NO", "nn", "nn-NO"},
+}
