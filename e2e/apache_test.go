@@ -152,3 +152,32 @@ func test408(t *testing.T, s *server, branded bool) {
 		t.Errorf("408: no Connection: close in\n%s", head.String())
 	}
 }
+
+// TestApacheTraps keeps regression probes for the Apache traps of DOMAIN §1:
+// each mistake, put into a copy of the generated configuration, still
+// breaks what the generator's choice keeps working.
+func TestApacheTraps(t *testing.T) {
+	bin, prefix, out := setupApache(t)
+	conf, err := os.ReadFile(filepath.Join(out, "apache/errpages.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Trap 11: without ForceLanguagePriority an unsupported language gets no page.
+	// Trap 3: a full URL in ErrorDocument 401 is refused; Apache's own page is sent.
+	trapped := strings.Replace(string(conf), "ForceLanguagePriority Prefer Fallback\n", "", 1)
+	trapped = strings.Replace(trapped, "ErrorDocument 401 /_errors/401.var", "ErrorDocument 401 http://example.invalid/401.html", 1)
+	write(t, filepath.Join(prefix, "trapped.conf"), trapped)
+	s := startApache(t, bin, prefix, "Include "+filepath.Join(prefix, "trapped.conf"))
+	if r := s.do(t, "GET", "/missing", "Accept-Language: fr"); strings.Contains(r.body, "<main class=card>") {
+		t.Errorf("without ForceLanguagePriority, fr still got an errpages page (status %d)", r.status)
+	} else {
+		t.Logf("trap 11: fr got status %d and Apache's own body", r.status)
+	}
+	if r := s.do(t, "GET", "/secret"); r.status != 401 || strings.Contains(r.body, "<main class=card>") {
+		t.Errorf("full-URL ErrorDocument 401: status %d, errpages page %v; want 401 with Apache's page", r.status, strings.Contains(r.body, "<main class=card>"))
+	}
+	// Trap 14: an Accept that matches no variant gets Apache's body, status kept.
+	if r := s.do(t, "GET", "/missing", "Accept: application/xml"); r.status != 404 || strings.Contains(r.body, "<main class=card>") {
+		t.Errorf("Accept: application/xml: status %d; want 404 with Apache's own body", r.status)
+	}
+}

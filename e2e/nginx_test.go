@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // nginxConf is a whole nginx configuration, everything under prefix, that
@@ -30,6 +33,7 @@ http {
     types { text/html html; text/plain txt; }
     default_type text/plain;
     include %[3]s/nginx/http.conf;
+    client_header_timeout 1s;
     server {
         listen 127.0.0.1:%[4]d;
         server_name localhost;
@@ -78,6 +82,28 @@ func TestNginx(t *testing.T) {
 	cmd := exec.Command(a[0], append(a[1:], "daemon off;")...)
 	s := start(t, cmd, port, filepath.Join(prefix, "logs/error.log"))
 	runChecks(t, s, "nginx")
+
+	// A missing language file falls back to the default locale's page and
+	// keeps the status.
+	if err := os.Remove(filepath.Join(out, "pages/de/403.html")); err != nil {
+		t.Fatal(err)
+	}
+	r := s.do(t, "GET", "/forbidden", "Accept-Language: de")
+	if lang, _ := page(r.body); r.status != 403 || lang != "en" {
+		t.Errorf("missing de/403.html: status %d, page language %q; want 403 and the en page", r.status, lang)
+	}
+	// nginx answers a request that times out with no bytes at all, whatever
+	// error_page says (DOMAIN §1.12): why 408 has no error_page here.
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "GET / HTTP/1.1\r\nHost: localhost\r\n")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, _ := io.Copy(io.Discard, conn); n != 0 {
+		t.Errorf("nginx sent %d bytes on a header timeout, want 0", n)
+	}
 }
 
 // TestNginxTraps keeps the regression probes of DOMAIN §1: each trap, put

@@ -473,3 +473,39 @@ func TestBOMAndCRLF(t *testing.T) {
 		t.Errorf("page: %q", txt)
 	}
 }
+
+// TestIISLayout checks that every page web.config names exists in every IIS
+// language folder, and that each folder's pages are in its language.
+func TestIISLayout(t *testing.T) {
+	out := build(t, "-- errpages.toml --\ncodes = [401, 404, 503]\nlocales = [\"en\", \"de\"]\n[server]\ntargets = [\"iis\"]\n")
+	wc := readFile(t, filepath.Join(out, "iis/web.config"))
+	paths := regexp.MustCompile(`path="([^"]+)"`).FindAllStringSubmatch(wc, -1)
+	if len(paths) != 3+9+25+4 {
+		t.Errorf("web.config has %d error rows, want %d", len(paths), 3+9+25+4)
+	}
+	folders, err := os.ReadDir(filepath.Join(out, "iis/_errors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range folders {
+		names = append(names, f.Name())
+		for _, p := range paths {
+			if _, err := os.Stat(filepath.Join(out, "iis/_errors", f.Name(), p[1])); err != nil {
+				t.Errorf("folder %s lacks %s", f.Name(), p[1])
+			}
+		}
+	}
+	for _, want := range []string{"de", "de-AT", "de-CH", "de-DE", "en", "en-GB", "en-US"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("no IIS folder %s (have %v)", want, names)
+		}
+	}
+	de := readFile(t, filepath.Join(out, "iis/_errors/de-AT/404.8.html"))
+	if !strings.Contains(de, "<html lang=de ") || !strings.Contains(de, "IIS 404.8") {
+		t.Errorf("de-AT/404.8.html is not the German sub-status page: %.300s", de)
+	}
+	if _, err := os.Stat(filepath.Join(out, "nginx")); !os.IsNotExist(err) {
+		t.Error("targets = [\"iis\"] also wrote nginx configuration")
+	}
+}
