@@ -52,7 +52,8 @@ func TestGolden(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		out := build(t, "")
 		dir := filepath.Join("testdata", "golden", "default")
-		for _, name := range []string{ManifestName, "pages/en/401.html", "pages/de/404.html"} {
+		for _, name := range []string{ManifestName, "pages/en/401.html", "pages/de/404.html",
+			"nginx/http.conf", "nginx/server.conf", "apache/errpages.conf", "apache/htaccess.conf", "pages/401.var", "iis/web.config"} {
 			compareFile(t, filepath.Join(out, name), filepath.Join(dir, name))
 		}
 	})
