@@ -87,34 +87,9 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return Summary{}, err
 	}
-	w := &writer{root: tmp}
-	var sum Summary
-	var all []ManifestFile
-	for _, b := range brands {
-		dir := ""
-		if b.ID != "" {
-			dir = b.ID
-		}
-		files, err := p.buildBrand(ctx, w, b, dir)
-		if err != nil {
-			return Summary{}, err
-		}
-		sum.Brands++
-		for _, f := range files {
-			if f.Kind == "page" {
-				sum.Pages++
-			}
-		}
-		all = append(all, files...)
-	}
-	if len(p.brands) > 1 || p.brands[0].ID != "" {
-		ids := make([]string, len(brands))
-		for i, b := range brands {
-			ids[i] = b.ID
-		}
-		if _, err := w.manifest("", Manifest{Generator: "errpages", Brands: ids, Files: all}); err != nil {
-			return Summary{}, err
-		}
+	sum, err := p.generate(ctx, &writer{root: tmp}, brands)
+	if err != nil {
+		return Summary{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return Summary{}, err
@@ -122,7 +97,54 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err := swap(tmp, out); err != nil {
 		return Summary{}, err
 	}
-	sum.Files, sum.Bytes = w.files, w.bytes
+	return sum, nil
+}
+
+// sink receives the files of a build: a folder on disk, or nothing when
+// only checking.
+type sink interface {
+	write(name string, data []byte) (ManifestFile, error)
+}
+
+// discard is the sink of Check: it keeps nothing.
+type discard struct{}
+
+func (discard) write(name string, data []byte) (ManifestFile, error) {
+	sum := sha256.Sum256(data)
+	return ManifestFile{Path: name, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+// generate renders every file of the brands into w.
+func (p *Project) generate(ctx context.Context, w sink, brands []*brand) (Summary, error) {
+	var sum Summary
+	var all []ManifestFile
+	for _, b := range brands {
+		files, err := p.buildBrand(ctx, w, b, b.ID)
+		if err != nil {
+			return Summary{}, err
+		}
+		sum.Brands++
+		all = append(all, files...)
+	}
+	files := all
+	if len(p.brands) > 1 || p.brands[0].ID != "" {
+		ids := make([]string, len(brands))
+		for i, b := range brands {
+			ids[i] = b.ID
+		}
+		mf, err := writeManifest(w, "", Manifest{Generator: "errpages", Brands: ids, Files: all})
+		if err != nil {
+			return Summary{}, err
+		}
+		files = append(files, mf)
+	}
+	for _, f := range files {
+		sum.Files++
+		sum.Bytes += int64(f.Bytes)
+		if f.Kind == "page" {
+			sum.Pages++
+		}
+	}
 	return sum, nil
 }
 
@@ -146,7 +168,7 @@ func (p *Project) selectBrands(ids []string) ([]*brand, error) {
 
 // buildBrand writes one brand's pages, server configuration and manifest
 // under dir.
-func (p *Project) buildBrand(ctx context.Context, w *writer, b *brand, dir string) ([]ManifestFile, error) {
+func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string) ([]ManifestFile, error) {
 	var files []ManifestFile
 	put := func(mf ManifestFile, data []byte) error {
 		out, err := w.write(path.Join(dir, mf.Path), data)
@@ -204,7 +226,7 @@ func (p *Project) buildBrand(ctx context.Context, w *writer, b *brand, dir strin
 			}
 		}
 	}
-	mf, err := w.manifest(dir, Manifest{Generator: "errpages", Files: files})
+	mf, err := writeManifest(w, dir, Manifest{Generator: "errpages", Files: files})
 	if err != nil {
 		return nil, err
 	}
@@ -300,10 +322,8 @@ func dedupe(err error) error {
 // hard link to the first copy where the file system allows: creating a file
 // costs far more than linking one.
 type writer struct {
-	root  string
-	files int
-	bytes int64
-	seen  map[[32]byte]string // content hash → first path written
+	root string
+	seen map[[32]byte]string // content hash → first path written
 }
 
 func (w *writer) write(name string, data []byte) (ManifestFile, error) {
@@ -323,12 +343,10 @@ func (w *writer) write(name string, data []byte) (ManifestFile, error) {
 			w.seen[sum] = full
 		}
 	}
-	w.files++
-	w.bytes += int64(len(data))
 	return ManifestFile{Path: name, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}, nil
 }
 
-func (w *writer) manifest(dir string, m Manifest) (ManifestFile, error) {
+func writeManifest(w sink, dir string, m Manifest) (ManifestFile, error) {
 	slices.SortFunc(m.Files, func(a, b ManifestFile) int { return strings.Compare(a.Path, b.Path) })
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

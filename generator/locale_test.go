@@ -126,3 +126,59 @@ func TestBuiltinLocalesComplete(t *testing.T) {
 // sameTitle lists the locale titles that are truly the same word as the
 // English ones.
 var sameTitle = map[string]bool{}
+
+func TestCoverage(t *testing.T) {
+	p := load(t, `
+-- errpages.toml --
+locales = ["en", "de-AT", "fr"]
+codes = [404, 499]
+[server]
+targets = ["nginx"]
+-- locales/fr.toml --
+[ui]
+error = "Erreur"
+-- content/en/499.md --
++++
+title = "Client Closed Request"
+summary = "You closed the connection."
++++
+1. Reload.
+-- content/de/499.md --
++++
+title = "Verbindung geschlossen"
+summary = "Sie haben die Verbindung geschlossen."
++++
+1. Neu laden.
+`)
+	missing, err := p.Coverage(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[LocaleTag][]string{}
+	for _, m := range missing {
+		got[m.Locale] = m.Keys
+	}
+	// de-AT is complete through de (built in, plus the project's 499 file).
+	if keys, ok := got["de-AT"]; ok {
+		t.Errorf("de-AT reported missing %v", keys)
+	}
+	fr := strings.Join(got["fr"], " ")
+	for _, want := range []string{"ui.home", "content/fr/404.md", "content/fr/499.md", "codes.404.title", "codes.499.title", "codes.410.title"} {
+		if !strings.Contains(fr, want) {
+			t.Errorf("fr gaps %q lack %s", fr, want)
+		}
+	}
+	if strings.Contains(fr, "ui.error") || strings.Contains(fr, "substatus") {
+		t.Errorf("fr gaps %q name a defined key or an unused IIS text", fr)
+	}
+	if _, ok := got["en"]; ok {
+		t.Errorf("en reported missing %v", got["en"])
+	}
+}
+
+func TestTemplateUIKeys(t *testing.T) {
+	p := load(t, "-- themes/classic/page.html --\n{{define \"x\"}}{{.T.inner}}{{end}}<title>{{.T.error}}</title>{{with .Help}}{{$.T.help}}{{end}}{{if .T.home}}{{range .Related}}{{$.T.related}}{{end}}{{end}}{{template \"x\" .}}{{.Title}}\n")
+	if got := strings.Join(p.brands[0].theme.uiKeys, " "); got != "error help home inner related" {
+		t.Errorf("ui keys = %q", got)
+	}
+}

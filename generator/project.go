@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"text/template/parse"
 
 	"github.com/BurntSushi/toml"
 	"github.com/tdewolff/minify/v2"
@@ -83,8 +84,9 @@ type brand struct {
 }
 
 type theme struct {
-	page *template.Template
-	css  string
+	page   *template.Template
+	css    string
+	uiKeys []string // the .T strings page.html uses
 }
 
 // Load reads, decodes and validates a project. Every problem found is
@@ -307,7 +309,11 @@ func (p *Project) loadTheme(name string) (*theme, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &theme{page: tmpl, css: string(cssText)}, nil
+	var trees []*parse.Tree
+	for _, t := range tmpl.Templates() {
+		trees = append(trees, t.Tree)
+	}
+	return &theme{page: tmpl, css: string(cssText), uiKeys: templateUIKeys(trees)}, nil
 }
 
 // templateError turns "template: NAME:LINE:COL: msg" into an *Error.

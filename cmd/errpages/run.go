@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/errpages/errpages"
@@ -27,6 +28,7 @@ const usage = `errpages generates branded, localized HTTP error pages and server
 
 Usage:
   errpages build [-c errpages.toml] [-o DIR] [--brand ID]...   build pages into DIR (default: dist)
+  errpages check [-c errpages.toml] [--brand ID]...            validate everything, write nothing
   errpages version                                            print the version
   errpages help [command]                                     show help
 
@@ -41,6 +43,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"build", "build pages into an output folder", runBuild},
+		{"check", "validate without writing", runCheck},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -110,6 +113,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out := fs.String("o", "", "output `folder` (default: dist beside the configuration file)")
 	var brands listFlag
 	fs.Var(&brands, "brand", "build only this brand `ID` (repeatable)")
+	strict := fs.Bool("strict", false, "fail when a locale lacks a translation (see errpages check)")
 	if code := parse(fs, args, stdout); code >= 0 {
 		return code
 	}
@@ -117,6 +121,16 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	p, err := load(*config)
 	if err != nil {
 		return fail(stderr, err)
+	}
+	if *strict {
+		missing, err := p.Coverage(brands)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		if len(missing) > 0 {
+			printCoverage(stderr, missing, false)
+			return exitFail
+		}
 	}
 	dir := *out
 	if dir == "" {
@@ -133,6 +147,57 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stderr, "errpages: built %d pages for %d brand(s) into %s: %d files, %s in %s\n",
 		sum.Pages, sum.Brands, dir, sum.Files, humanBytes(sum.Bytes), time.Since(start).Round(time.Millisecond))
 	return exitOK
+}
+
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("check", "[-c errpages.toml] [--brand ID]...", stdout, stderr)
+	config := fs.String("c", "", "configuration `file` (default: errpages.toml if present, else the built-in defaults)")
+	var brands listFlag
+	fs.Var(&brands, "brand", "check only this brand `ID` (repeatable)")
+	verbose := fs.Bool("v", false, "list every missing translation key")
+	if code := parse(fs, args, stdout); code >= 0 {
+		return code
+	}
+	p, err := load(*config)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	report, err := p.Check(ctx, generator.BuildOptions{Brands: brands})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if len(report.Missing) > 0 {
+		printCoverage(stderr, report.Missing, *verbose)
+		return exitFail
+	}
+	fmt.Fprintf(stderr, "errpages: check passed: %d pages for %d brand(s), %d files, %s; every locale is complete\n",
+		report.Pages, report.Brands, report.Files, humanBytes(report.Bytes))
+	return exitOK
+}
+
+// printCoverage prints the translation gaps as a table: one row per brand
+// and locale, with the keys that fall back to another language (the first
+// ten unless all).
+func printCoverage(w io.Writer, missing []generator.Missing, all bool) {
+	fmt.Fprintf(w, "errpages: %d locale(s) lack translations; their pages fall back to the default locale or English for:\n", len(missing))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "brand\tlocale\tmissing\tkeys")
+	for _, m := range missing {
+		brand := m.Brand
+		if brand == "" {
+			brand = "-"
+		}
+		keys := m.Keys
+		more := ""
+		if !all && len(keys) > 10 {
+			keys, more = keys[:10], fmt.Sprintf(" (+%d more)", len(keys)-10)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s%s\n", brand, m.Locale, len(m.Keys), strings.Join(keys, ", "), more)
+	}
+	tw.Flush()
+	if !all {
+		fmt.Fprintln(w, "errpages: run errpages check -v to list every key")
+	}
 }
 
 func configPath(flagValue string) string {
