@@ -182,3 +182,54 @@ func TestTemplateUIKeys(t *testing.T) {
 		t.Errorf("ui keys = %q", got)
 	}
 }
+
+// requiredLocales are the built-in languages errpages promises.
+var requiredLocales = strings.Fields(`en de fr es it pt pt-BR nl pl cs sk sv da nb fi el hu ro bg uk ru tr
+	ar he fa hi ja ko zh-Hans zh-Hant id vi th`)
+
+// TestBuiltinPagesPerLocale renders the 401 page of every built-in locale:
+// lang is the tag, dir is rtl exactly for right-to-left scripts, and the
+// title is the locale's own.
+func TestBuiltinPagesPerLocale(t *testing.T) {
+	p := load(t, "")
+	rtl := map[string]bool{"ar": true, "he": true, "fa": true, "ur": true}
+	var have []string
+	for tag := range p.locales {
+		have = append(have, string(tag))
+	}
+	for _, want := range requiredLocales {
+		if !slices.Contains(have, want) {
+			t.Errorf("no built-in locale %s", want)
+		}
+	}
+	for _, tag := range have {
+		t.Run(tag, func(t *testing.T) {
+			doc := renderDoc(t, p, "", LocaleTag(tag), 401)
+			h := find(doc, "html")[0]
+			wantDir := "ltr"
+			if rtl[tag] {
+				wantDir = "rtl"
+			}
+			if attr(h, "lang") != tag || attr(h, "dir") != wantDir {
+				t.Errorf("<html lang=%q dir=%q>, want lang=%q dir=%q", attr(h, "lang"), attr(h, "dir"), tag, wantDir)
+			}
+			h1 := textOf(find(doc, "h1")[0])
+			if want := p.locales[LocaleTag(tag)]["codes.401.title"]; h1 != want {
+				t.Errorf("<h1>%s</h1>, want the locale's title %q", h1, want)
+			}
+			if len(find(find(doc, "ol")[0], "li")) < 4 {
+				t.Error("fewer than 4 steps")
+			}
+		})
+	}
+}
+
+func TestRegionAndScriptFallback(t *testing.T) {
+	p := load(t, "-- errpages.toml --\nlocales = [\"pt-PT\", \"zh-CN\", \"zh-TW\", \"zh-HK\", \"en\"]\ncodes = [404]\n")
+	for tag, from := range map[LocaleTag]LocaleTag{"pt-PT": "pt", "zh-CN": "zh-Hans", "zh-TW": "zh-Hant", "zh-HK": "zh-Hant"} {
+		h1 := textOf(find(renderDoc(t, p, "", tag, 404), "h1")[0])
+		if want := p.locales[from]["codes.404.title"]; want == "" || h1 != want {
+			t.Errorf("%s: <h1>%s</h1>, want %s's %q", tag, h1, from, want)
+		}
+	}
+}

@@ -111,9 +111,12 @@ func (s Site) typeMap(code int) string {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "URI: %s/%d.html\nContent-Type: text/html; charset=utf-8\nContent-Language: %s\n\n", l, code, l)
-		fmt.Fprintf(&b, "URI: %s/%d.json\nContent-Type: application/problem+json; qs=0.5\nContent-Language: %s\n\n", l, code, l)
-		fmt.Fprintf(&b, "URI: %s/%d.json\nContent-Type: application/json; qs=0.4\nContent-Language: %s\n", l, code, l)
+		// Apache matches a language by prefix (de-CH gets de), but zh-TW
+		// must be told it means zh-Hant.
+		langs := strings.Join(append([]string{l}, scriptAliases[l]...), ", ")
+		fmt.Fprintf(&b, "URI: %s/%d.html\nContent-Type: text/html; charset=utf-8\nContent-Language: %s\n\n", l, code, langs)
+		fmt.Fprintf(&b, "URI: %s/%d.json\nContent-Type: application/problem+json; qs=0.5\nContent-Language: %s\n\n", l, code, langs)
+		fmt.Fprintf(&b, "URI: %s/%d.json\nContent-Type: application/json; qs=0.4\nContent-Language: %s\n", l, code, langs)
 	}
 	return b.String()
 }
