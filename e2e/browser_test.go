@@ -1,0 +1,113 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// nodeModules is where scripts/test installs the pinned npm checkers.
+func nodeModule(t *testing.T, rel string) string {
+	t.Helper()
+	p, _ := filepath.Abs(filepath.Join("node_modules", rel))
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing: scripts/test runs npm ci in e2e/", p)
+		}
+		t.Skipf("%s is missing: run npm ci --prefix e2e (scripts/test does)", rel)
+	}
+	return p
+}
+
+// browser starts Debian's Chromium headless, as the workplace allows it: no
+// sandbox as root, no background networking (the network is closed).
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	bin := need(t, "chromium")
+	profile, err := os.MkdirTemp("", "errpages-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Registered first, so it runs after the browser has been stopped.
+	t.Cleanup(func() { os.RemoveAll(profile) })
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return ctx
+}
+
+// view sets the viewport width and colour scheme, then opens file.
+func view(ctx context.Context, file string, width int64, scheme string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return chromedp.Run(ctx,
+		emulation.SetDeviceMetricsOverride(width, 900, 1, width < 600),
+		emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
+		chromedp.Navigate("file://"+file),
+		chromedp.WaitReady("body"),
+	)
+}
+
+type axeViolation struct {
+	ID    string `json:"id"`
+	Help  string `json:"help"`
+	Nodes []struct {
+		Target []any  `json:"target"`
+		Why    string `json:"failureSummary"`
+	} `json:"nodes"`
+}
+
+// axe runs axe-core (WCAG 2 A and AA rules and best practices) on the open
+// page and returns its violations.
+func axe(ctx context.Context, source string) ([]axeViolation, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var raw []byte
+	err := chromedp.Run(ctx,
+		chromedp.Evaluate(source, nil),
+		chromedp.Evaluate(`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}, resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations))`,
+			&raw, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+	)
+	if err != nil {
+		return nil, err
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
+	}
+	var v []axeViolation
+	return v, json.Unmarshal([]byte(s), &v)
+}
+
+func describe(vs []axeViolation) string {
+	var b strings.Builder
+	for _, v := range vs {
+		fmt.Fprintf(&b, "\n  %s: %s", v.ID, v.Help)
+		for _, n := range v.Nodes {
+			fmt.Fprintf(&b, "\n    %v: %s", n.Target, strings.ReplaceAll(n.Why, "\n", " "))
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,194 @@
+package e2e
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/errpages/errpages"
+	"github.com/errpages/errpages/generator"
+)
+
+// themes lists the built-in themes, so that a new theme is tested at once.
+func themes(t *testing.T) []string {
+	entries, err := fs.ReadDir(errpages.Builtin(), "themes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+const logo = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#1d4ed8"/></svg>`
+
+// buildThemes builds one brand per built-in theme, with a logo, in en, ar
+// and ja, including IIS sub-status pages.
+func buildThemes(t *testing.T) string {
+	t.Helper()
+	var cfg strings.Builder
+	cfg.WriteString("name = \"Acme\"\nurl = \"https://acme.example/\"\ncontact = \"mailto:web@acme.example\"\nlogo = \"logo.svg\"\nlocales = [\"en\", \"ar\", \"ja\"]\ncodes = [401, 404, 503]\n[server]\ntargets = [\"iis\"]\n")
+	for _, th := range themes(t) {
+		fmt.Fprintf(&cfg, "[brands.%s]\ntheme = %q\n", th, th)
+	}
+	fsys := fstest.MapFS{"errpages.toml": {Data: []byte(cfg.String())}, "logo.svg": {Data: []byte(logo)}}
+	p, err := generator.Load(generator.Options{Project: fsys, Builtin: errpages.Builtin()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(tempDir(t), "out")
+	if _, err := p.Build(context.Background(), out, generator.BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestAccessibility runs axe-core in Chromium on every theme × en, ar, ja ×
+// light and dark × 1280 and 390 px: no violations.
+func TestAccessibility(t *testing.T) {
+	source, err := os.ReadFile(nodeModule(t, "axe-core/axe.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	out := buildThemes(t)
+	runs := 0
+	for _, th := range themes(t) {
+		for _, loc := range []string{"en", "ar", "ja"} {
+			for _, page := range []string{"pages/" + loc + "/401.html", "iis/_errors/" + loc + "/404.8.html"} {
+				for _, scheme := range []string{"light", "dark"} {
+					for _, width := range []int64{1280, 390} {
+						file := filepath.Join(out, th, page)
+						if err := view(ctx, file, width, scheme); err != nil {
+							t.Fatal(err)
+						}
+						vs, err := axe(ctx, string(source))
+						if err != nil {
+							t.Fatal(err)
+						}
+						runs++
+						if len(vs) > 0 {
+							t.Errorf("%s %s %s %dpx: %d violations:%s", th, page, scheme, width, len(vs), describe(vs))
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d axe runs", runs)
+}
+
+// TestAccessibilityCheckCanFail: a page with a low-contrast colour and a
+// logo without alt text is reported, so a clean run means something.
+func TestAccessibilityCheckCanFail(t *testing.T) {
+	source, err := os.ReadFile(nodeModule(t, "axe-core/axe.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	out := buildThemes(t)
+	page, err := os.ReadFile(filepath.Join(out, "classic/pages/en/401.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(page), "--muted:#4b5563", "--muted:#c8ccd2", 1)
+	bad = strings.Replace(bad, "alt=Acme", "", 1)
+	if bad == string(page) || !strings.Contains(string(page), "alt=Acme") {
+		t.Fatal("the page did not have the expected colour or alt text to break")
+	}
+	file := filepath.Join(tempDir(t), "bad.html")
+	write(t, file, bad)
+	if err := view(ctx, file, 1280, "light"); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := axe(ctx, string(source))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, v := range vs {
+		ids = append(ids, v.ID)
+	}
+	for _, want := range []string{"color-contrast", "image-alt"} {
+		if !slices.Contains(ids, want) {
+			t.Errorf("axe did not report %s on a broken page (got %v)", want, ids)
+		}
+	}
+}
+
+// uniqueHTML lists one file per distinct HTML page of an output folder.
+func uniqueHTML(t *testing.T, out string) []string {
+	var files []string
+	seen := map[[32]byte]bool{}
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
+			return err
+		}
+		data, _ := os.ReadFile(p)
+		if sum := sha256.Sum256(data); !seen[sum] {
+			seen[sum] = true
+			files = append(files, p)
+		}
+		return nil
+	})
+	return files
+}
+
+type vnuMessage struct {
+	Type    string `json:"type"`
+	URL     string `json:"url"`
+	Line    int    `json:"lastLine"`
+	Message string `json:"message"`
+}
+
+// vnu runs the W3C Nu HTML checker and returns its error messages.
+func vnu(t *testing.T, files []string) []vnuMessage {
+	t.Helper()
+	jar := nodeModule(t, "vnu-jar/build/dist/vnu.jar")
+	java := need(t, "java")
+	cmd := exec.Command(java, append([]string{"-jar", jar, "--errors-only", "--format", "json", "--stdout"}, files...)...)
+	out, _ := cmd.Output() // exits 1 when it finds errors
+	var r struct{ Messages []vnuMessage }
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("vnu output: %v\n%s", err, out)
+	}
+	return r.Messages
+}
+
+// TestHTMLValid validates every distinct page of the default build and of
+// a multi-brand project (every theme, IIS sub-status pages, a logo) with
+// the Nu checker: no errors.
+func TestHTMLValid(t *testing.T) {
+	p, err := generator.Load(generator.Options{Builtin: errpages.Builtin()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := filepath.Join(tempDir(t), "default")
+	if _, err := p.Build(context.Background(), def, generator.BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	files := append(uniqueHTML(t, def), uniqueHTML(t, buildThemes(t))...)
+	msgs := vnu(t, files)
+	for _, m := range msgs {
+		t.Errorf("%s:%d: %s: %s", m.URL, m.Line, m.Type, m.Message)
+	}
+	t.Logf("%d distinct pages validated", len(files))
+
+	// The checker can fail: a broken page is reported.
+	bad := filepath.Join(tempDir(t), "bad.html")
+	write(t, bad, "<!doctype html><html lang=en><title>x</title><p><div></p></span>")
+	if len(vnu(t, []string{bad})) == 0 {
+		t.Error("vnu found no error in a broken page")
+	}
+}
