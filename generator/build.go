@@ -114,31 +114,55 @@ func (discard) write(name string, data []byte) (ManifestFile, error) {
 	return ManifestFile{Path: name, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}, nil
 }
 
-// generate renders every file of the brands into w.
+// generate renders every file of the brands into w, then the gallery and
+// the manifests: one per brand folder in a multi-brand project, and one at
+// the root listing everything.
 func (p *Project) generate(ctx context.Context, w sink, brands []*brand) (Summary, error) {
 	var sum Summary
 	var all []ManifestFile
+	multi := len(p.brands) > 1 || p.brands[0].ID != ""
 	for _, b := range brands {
 		files, err := p.buildBrand(ctx, w, b, b.ID)
 		if err != nil {
 			return Summary{}, err
 		}
+		if multi {
+			mf, err := writeManifest(w, b.ID, Manifest{Generator: "errpages", Files: files})
+			if err != nil {
+				return Summary{}, err
+			}
+			files = append(files, mf)
+		}
+		for i := range files {
+			files[i].Brand = b.ID
+			files[i].Path = path.Join(b.ID, files[i].Path)
+		}
 		sum.Brands++
 		all = append(all, files...)
 	}
-	files := all
-	if len(p.brands) > 1 || p.brands[0].ID != "" {
-		ids := make([]string, len(brands))
-		for i, b := range brands {
-			ids[i] = b.ID
-		}
-		mf, err := writeManifest(w, "", Manifest{Generator: "errpages", Brands: ids, Files: all})
+	if p.withGallery {
+		page, err := p.gallery(brands)
 		if err != nil {
 			return Summary{}, err
 		}
-		files = append(files, mf)
+		mf, err := w.write("index.html", page)
+		if err != nil {
+			return Summary{}, err
+		}
+		mf.Kind, mf.Format = "gallery", "html"
+		all = append(all, mf)
 	}
-	for _, f := range files {
+	root := Manifest{Generator: "errpages", Files: all}
+	if multi {
+		for _, b := range brands {
+			root.Brands = append(root.Brands, b.ID)
+		}
+	}
+	mf, err := writeManifest(w, "", root)
+	if err != nil {
+		return Summary{}, err
+	}
+	for _, f := range append(all, mf) {
 		sum.Files++
 		sum.Bytes += int64(f.Bytes)
 		if f.Kind == "page" {
@@ -166,8 +190,8 @@ func (p *Project) selectBrands(ids []string) ([]*brand, error) {
 	return out, nil
 }
 
-// buildBrand writes one brand's pages, server configuration and manifest
-// under dir.
+// buildBrand writes one brand's pages and server configuration under dir
+// and returns them with paths relative to dir.
 func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string) ([]ManifestFile, error) {
 	var files []ManifestFile
 	put := func(mf ManifestFile, data []byte) error {
@@ -225,15 +249,6 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string) 
 				return nil, err
 			}
 		}
-	}
-	mf, err := writeManifest(w, dir, Manifest{Generator: "errpages", Files: files})
-	if err != nil {
-		return nil, err
-	}
-	files = append(files, mf)
-	for i := range files {
-		files[i].Brand = b.ID
-		files[i].Path = path.Join(dir, files[i].Path)
 	}
 	return files, nil
 }

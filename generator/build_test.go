@@ -214,9 +214,13 @@ func TestDeterministic(t *testing.T) {
 	const project = `
 -- errpages.toml --
 name = "Acme"
+locales = ["en", "de", "fr"]
 [brands.a]
 [brands.b]
 name = "Beta"
+theme = "classic"
+[brands.b.colors.dark]
+accent = "#a8c7fa"
 `
 	a, b := readManifest(t, build(t, project)), readManifest(t, build(t, project))
 	if !slices.Equal(a.Files, b.Files) {
@@ -507,5 +511,101 @@ func TestIISLayout(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "nginx")); !os.IsNotExist(err) {
 		t.Error("targets = [\"iis\"] also wrote nginx configuration")
+	}
+}
+
+func TestBrandOptions(t *testing.T) {
+	p := load(t, `
+-- errpages.toml --
+name = "Acme"
+font = "Georgia, 'Times New Roman', serif"
+footer = "© Acme Corp · [Status](https://status.acme.example/) · <b>bold</b>"
+codes = [404]
+locales = ["en"]
+[[links]]
+text = "Help centre"
+url = "https://help.acme.example/"
+`)
+	pg, err := p.RenderPage("", "en", 404)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(pg.HTML)
+	for _, want := range []string{"font-family:Georgia,", ">Help centre</a>", "href=https://status.acme.example/>Status</a>", "&lt;b>bold&lt;/b>", "<footer class=foot>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, tc := range []struct{ toml, want string }{
+		{"font = \"x; } body { background: url(https://evil.example/)\"\n", `errpages.toml:1:1: font "x; }`},
+		{"footer = \"[x](javascript:alert(1))\"\n", `errpages.toml:1: link "javascript:alert(1)"`},
+		{"[[links]]\ntext = \"\"\nurl = \"https://x.example/\"\n", "links[0]: each link needs text and url"},
+		{"[[links]]\ntext = \"x\"\nurl = \"javascript:alert(1)\"\n", `link "javascript:alert(1)"`},
+	} {
+		_, err := loadErr("-- errpages.toml --\n" + tc.toml)
+		wantErr(t, err, tc.want)
+	}
+}
+
+func TestLogoSanitized(t *testing.T) {
+	for _, tc := range []struct{ svg, want string }{
+		{`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`, "<script> element"},
+		{`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>`, "event handler onload="},
+		{`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="https://evil.example/x.png"/></svg>`, `links to "https://evil.example/x.png"`},
+		{`<svg xmlns="http://www.w3.org/2000/svg"><use href="https://evil.example/s.svg#a"/></svg>`, `links to "https://evil.example/s.svg#a"`},
+		{`<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p>x</p></foreignObject></svg>`, "<foreignObject> element"},
+		{`<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(https://evil.example/a.css);</style></svg>`, "logo style loads"},
+		{`<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(https://evil.example/p#x)"/></svg>`, "style= loads"},
+		{"<!DOCTYPE svg [<!ENTITY a \"aaaa\">]><svg xmlns=\"http://www.w3.org/2000/svg\">&a;</svg>", "DTDs and entities are not allowed"},
+		{`<svg xmlns="http://www.w3.org/2000/svg"><a href="javascript:alert(1)"><rect/></a></svg>`, `links to "javascript:alert(1)"`},
+	} {
+		_, err := loadErr("-- errpages.toml --\nlogo = \"logo.svg\"\n-- logo.svg --\n" + tc.svg + "\n")
+		wantErr(t, err, "logo.svg:", tc.want)
+	}
+	// Same-file references are fine.
+	load(t, "-- errpages.toml --\nlogo = \"logo.svg\"\n-- logo.svg --\n"+`<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs><rect fill="url(#g)" width="4" height="4"/><use href="#g"/></svg>`+"\n")
+}
+
+func TestGallery(t *testing.T) {
+	out := build(t, `
+-- errpages.toml --
+gallery = true
+locales = ["en", "de"]
+codes = [404, 500]
+[server]
+targets = []
+[brands.acme]
+name = "Acme"
+[brands.beta]
+name = "Beta"
+`)
+	doc, err := html.Parse(strings.NewReader(readFile(t, filepath.Join(out, "index.html"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var links []string
+	for _, a := range find(doc, "a") {
+		links = append(links, attr(a, "href"))
+	}
+	for _, want := range []string{"acme/pages/en/404.html", "acme/pages/de/500.html", "beta/pages/de/404.html"} {
+		if !slices.Contains(links, want) {
+			t.Errorf("gallery does not link %s (links %v)", want, links)
+		}
+	}
+	for _, l := range links {
+		if _, err := os.Stat(filepath.Join(out, l)); err != nil {
+			t.Errorf("gallery links a missing page: %v", err)
+		}
+	}
+	if len(find(doc, "iframe")) != 4 {
+		t.Errorf("%d previews, want 2 brands × 2 codes", len(find(doc, "iframe")))
+	}
+	m := readManifest(t, out)
+	if !slices.ContainsFunc(m.Files, func(f ManifestFile) bool { return f.Path == "index.html" && f.Kind == "gallery" }) {
+		t.Error("the manifest does not list index.html")
+	}
+	// No gallery unless asked for.
+	if _, err := os.Stat(filepath.Join(build(t, "-- errpages.toml --\ncodes = [404]\nlocales = [\"en\"]\n"), "index.html")); !os.IsNotExist(err) {
+		t.Error("index.html written without gallery = true")
 	}
 }

@@ -21,12 +21,19 @@ import (
 // and where the server configuration puts them. The top level of
 // errpages.toml is a Brand; each [brands.<id>] table overrides it.
 type Brand struct {
-	ID            string       `toml:"-"`
-	Name          string       `toml:"name"`
-	URL           Link         `toml:"url"`
-	Contact       Link         `toml:"contact"`
-	Logo          string       `toml:"logo"`
-	Theme         string       `toml:"theme"`
+	ID      string `toml:"-"`
+	Name    string `toml:"name"`
+	URL     Link   `toml:"url"`
+	Contact Link   `toml:"contact"`
+	Logo    string `toml:"logo"`
+	Theme   string `toml:"theme"`
+	// Font is a CSS font-family list of fonts installed on visitors'
+	// systems; pages load no fonts.
+	Font string `toml:"font"`
+	// Footer is one line of Markdown shown at the bottom of every page.
+	Footer string `toml:"footer"`
+	// Links are extra links shown next to the home and contact links.
+	Links         []ExtraLink  `toml:"links"`
 	Locales       []LocaleTag  `toml:"locales"`
 	DefaultLocale LocaleTag    `toml:"default_locale"`
 	Codes         []StatusCode `toml:"codes"`
@@ -34,6 +41,12 @@ type Brand struct {
 	PageBudget    ByteSize     `toml:"page_budget"`
 	UnsafeHTML    bool         `toml:"unsafe_html"`
 	Server        Server       `toml:"server"`
+}
+
+// ExtraLink is a link a brand adds to its pages, e.g. a status page.
+type ExtraLink struct {
+	Text string `toml:"text"`
+	URL  Link   `toml:"url"`
 }
 
 // Colors holds the light and dark palettes; pages switch with
@@ -111,6 +124,7 @@ func defaultBrand() Brand {
 func (b Brand) clone() Brand {
 	b.Locales = slices.Clone(b.Locales)
 	b.Codes = slices.Clone(b.Codes)
+	b.Links = slices.Clone(b.Links)
 	b.Server.Targets = slices.Clone(b.Server.Targets)
 	b.Server.RetryAfter = maps.Clone(b.Server.RetryAfter)
 	b.Server.CacheControl = maps.Clone(b.Server.CacheControl)
@@ -120,7 +134,10 @@ func (b Brand) clone() Brand {
 // fileConfig is the shape of errpages.toml.
 type fileConfig struct {
 	Brand
-	Brands map[string]toml.Primitive `toml:"brands"`
+	// Gallery adds index.html to the output: every brand, locale and code
+	// on one page, for review.
+	Gallery bool                      `toml:"gallery"`
+	Brands  map[string]toml.Primitive `toml:"brands"`
 }
 
 var brandID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
@@ -128,12 +145,12 @@ var brandID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 // decodeConfig reads errpages.toml (named file in messages) over the
 // defaults. It returns one Brand per brand: the top level alone, or one per
 // [brands.<id>] table, each over the top level, sorted by ID.
-func decodeConfig(file string, src []byte) ([]Brand, error) {
+func decodeConfig(file string, src []byte) ([]Brand, bool, error) {
 	var fc fileConfig
 	fc.Brand = defaultBrand()
 	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&fc)
 	if err != nil {
-		return nil, tomlError(file, src, err)
+		return nil, false, tomlError(file, src, err)
 	}
 	var errs errorList
 	var brands []Brand
@@ -164,12 +181,12 @@ func decodeConfig(file string, src []byte) ([]Brand, error) {
 		errs.addf(file, line, col, "unknown key %q%s", k.String(), suggest(k))
 	}
 	if err := errs.err(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for i := range brands {
 		errs.add(brands[i].validate(file, src))
 	}
-	return brands, errs.err()
+	return brands, fc.Gallery, errs.err()
 }
 
 // topKeys drops keys below another key of the list: an unknown table is one
@@ -218,6 +235,16 @@ func (b *Brand) validate(file string, src []byte) error {
 	if b.DefaultLocale != "" && len(b.Locales) > 0 && !slices.Contains(b.Locales, b.DefaultLocale) {
 		line, col := at("default_locale")
 		errs.addf(file, line, col, "default_locale %q is not in locales %q", b.DefaultLocale, b.Locales)
+	}
+	if b.Font != "" && !fontRe.MatchString(b.Font) {
+		line, col := at("font")
+		errs.addf(file, line, col, "font %q: expected a CSS font-family list of installed fonts, e.g. \"Georgia, serif\" (pages load no fonts)", b.Font)
+	}
+	for i, l := range b.Links {
+		if strings.TrimSpace(l.Text) == "" || l.URL == "" {
+			line, col := at("links")
+			errs.addf(file, line, col, "links[%d]: each link needs text and url", i)
+		}
 	}
 	if b.PageBudget < 1024 {
 		line, col := at("page_budget")
@@ -313,6 +340,7 @@ func (s *Server) validate(file string, at func(key ...string) (int, int)) error 
 }
 
 var (
+	fontRe         = regexp.MustCompile(`^[A-Za-z0-9 ,'"-]{1,200}$`)
 	retryAfterRe   = regexp.MustCompile(`^[0-9]{1,9}$`)
 	cacheControlRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9=, _-]*$`)
 	safeName       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)

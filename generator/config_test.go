@@ -39,14 +39,14 @@ func TestConfigErrors(t *testing.T) {
 		{"several problems", "codes = [404, 404]\n[colors.light]\ntext = \"#aaaaaa\"\n", []string{"listed twice", "contrast"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := decodeConfig("errpages.toml", []byte(tc.toml))
+			_, _, err := decodeConfig("errpages.toml", []byte(tc.toml))
 			wantErr(t, err, tc.want...)
 		})
 	}
 }
 
 func TestConfigBrandsOverride(t *testing.T) {
-	brands, err := decodeConfig("errpages.toml", []byte(`
+	brands, _, err := decodeConfig("errpages.toml", []byte(`
 name = "Acme"
 codes = [404, 500]
 locales = ["en", "de"]
@@ -86,7 +86,7 @@ accent = "#8a1538"
 func TestConfigSharedSlicesNotAliased(t *testing.T) {
 	// The shop brand's longer codes must not write into the top level's
 	// array, which the blog brand inherits.
-	brands, err := decodeConfig("errpages.toml", []byte("codes = [404, 500, 503, 502]\n[brands.a]\ncodes = [401]\n[brands.b]\n"))
+	brands, _, err := decodeConfig("errpages.toml", []byte("codes = [404, 500, 503, 502]\n[brands.a]\ncodes = [401]\n[brands.b]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

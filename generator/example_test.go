@@ -46,9 +46,12 @@ codes = [404, 503]
 	// 503 Dienst nicht verfügbar
 }
 
-// Build the built-in default pages into a folder.
+// Build a project into a folder.
 func ExampleProject_Build() {
-	p, err := generator.Load(generator.Options{Builtin: errpages.Builtin()})
+	project := fstest.MapFS{
+		"errpages.toml": {Data: []byte("name = \"Acme\"\nlocales = [\"en\", \"de\"]\ncodes = [404, 500]\n")},
+	}
+	p, err := generator.Load(generator.Options{Project: project, Builtin: errpages.Builtin()})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -59,5 +62,5 @@ func ExampleProject_Build() {
 		log.Fatal(err)
 	}
 	fmt.Println(sum.Pages, "pages")
-	// Output: 78 pages
+	// Output: 4 pages
 }

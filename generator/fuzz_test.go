@@ -19,7 +19,7 @@ func FuzzDecodeConfig(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		brands, err := decodeConfig("errpages.toml", src)
+		brands, _, err := decodeConfig("errpages.toml", src)
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("empty error message")

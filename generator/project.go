@@ -56,8 +56,9 @@ type Project struct {
 	md      *markdown
 	min     *minify.M
 
-	configName string // as messages name it
-	configSrc  []byte
+	configName  string // as messages name it
+	configSrc   []byte
+	withGallery bool
 
 	mu       sync.Mutex
 	rendered map[renderKey]template.HTML
@@ -79,6 +80,7 @@ type brand struct {
 	locales []LocaleTag
 	codes   []StatusCode
 	logo    template.URL
+	footer  template.HTML
 	theme   *theme
 	css     template.CSS
 }
@@ -160,7 +162,9 @@ func (p *Project) readConfig(opts Options) ([]Brand, error) {
 		return nil, err
 	}
 	p.configSrc = data
-	return decodeConfig(display, data)
+	brands, gallery, err := decodeConfig(display, data)
+	p.withGallery = gallery
+	return brands, err
 }
 
 // loadContent parses every content/<locale>/<code>.md of both layers; a
@@ -248,6 +252,16 @@ func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error
 	}
 	bd.theme = t
 	bd.css = template.CSS(paletteCSS(b.Colors) + t.css)
+	if b.Font != "" {
+		// Validated: family names, quotes and commas only.
+		bd.css += template.CSS("body{font-family:" + b.Font + "}")
+	}
+	if b.Footer != "" {
+		line, _ := at("footer")
+		footer, err := p.md.render(&content{src: source{display: p.configName}, body: []byte(b.Footer), bodyLine: line}, false)
+		errs.add(err)
+		bd.footer = footer
+	}
 	if b.Logo != "" {
 		logo, err := p.loadLogo(b.Logo, at)
 		errs.add(err)
@@ -364,12 +378,12 @@ func (p *Project) loadLogo(name string, at func(string) (int, int)) (template.UR
 	}
 	switch strings.ToLower(path.Ext(name)) {
 	case ".svg":
+		if err := checkSVG(display, data); err != nil {
+			return "", err
+		}
 		out, err := p.min.Bytes("image/svg+xml", data)
 		if err != nil {
 			return "", &Error{File: display, Msg: "logo is not valid SVG: " + err.Error()}
-		}
-		if !bytes.Contains(out, []byte("<svg")) {
-			return "", &Error{File: display, Msg: "logo is not an SVG image: no <svg> element"}
 		}
 		return template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(out)), nil
 	case ".png":

@@ -41,6 +41,8 @@ type brandData struct {
 	Name          string
 	Home, Contact Link
 	Logo          template.URL
+	Footer        template.HTML // rendered Markdown
+	Links         []ExtraLink
 }
 
 // minPageBytes: older browsers replace error bodies of 512 bytes or fewer
@@ -86,7 +88,7 @@ func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (
 	d := pageData{
 		Lang: locale, Dir: direction(locale), Code: code, Title: title, Summary: summary,
 		T:     map[string]string{},
-		Brand: brandData{Name: b.Name, Home: b.URL, Contact: b.Contact, Logo: b.logo},
+		Brand: brandData{Name: b.Name, Home: b.URL, Contact: b.Contact, Logo: b.logo, Footer: b.footer, Links: b.Links},
 		CSS:   b.css,
 	}
 	for _, k := range p.uiKeys {
