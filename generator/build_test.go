@@ -609,3 +609,56 @@ name = "Beta"
 		t.Error("index.html written without gallery = true")
 	}
 }
+
+// TestBrandsDifferOnlyWhereTheyShould: two brands with different themes
+// and palettes in one run have the same files; the problem documents are
+// identical, the pages differ, and the server configurations differ only
+// by each brand's root.
+func TestBrandsDifferOnlyWhereTheyShould(t *testing.T) {
+	out := build(t, `
+-- errpages.toml --
+name = "Acme"
+locales = ["en", "de"]
+codes = [401, 404, 503]
+[brands.shop]
+theme = "classic"
+[brands.shop.colors.light]
+accent = "#0b57d0"
+[brands.blog]
+theme = "terminal"
+[brands.blog.colors.light]
+accent = "#8a1538"
+`)
+	shop, blog := readManifest(t, filepath.Join(out, "shop")), readManifest(t, filepath.Join(out, "blog"))
+	if len(shop.Files) != len(blog.Files) {
+		t.Fatalf("shop has %d files, blog %d", len(shop.Files), len(blog.Files))
+	}
+	for i, s := range shop.Files {
+		b := blog.Files[i]
+		if s.Path != b.Path {
+			t.Fatalf("file %d: shop %s, blog %s", i, s.Path, b.Path)
+		}
+		switch {
+		case s.Kind == "problem":
+			if s.SHA256 != b.SHA256 {
+				t.Errorf("%s: problem documents differ", s.Path)
+			}
+		case s.Format == "html":
+			if s.SHA256 == b.SHA256 {
+				t.Errorf("%s: pages of different themes are identical", s.Path)
+			}
+		case s.Format == "conf":
+			sd := strings.ReplaceAll(readFile(t, filepath.Join(out, "shop", s.Path)), "/var/www/errpages/shop", "ROOT")
+			bd := strings.ReplaceAll(readFile(t, filepath.Join(out, "blog", b.Path)), "/var/www/errpages/blog", "ROOT")
+			sd = strings.ReplaceAll(sd, "errpages_shop_", "errpages_BRAND_")
+			bd = strings.ReplaceAll(bd, "errpages_blog_", "errpages_BRAND_")
+			if sd != bd {
+				t.Errorf("%s: server configuration differs beyond root and variable names", s.Path)
+			}
+		}
+	}
+	if !strings.Contains(readFile(t, filepath.Join(out, "blog/pages/en/404.html")), "#8a1538") ||
+		!strings.Contains(readFile(t, filepath.Join(out, "shop/pages/en/404.html")), "#0b57d0") {
+		t.Error("a brand's accent is missing from its pages")
+	}
+}
