@@ -20,76 +20,66 @@ import (
 // Brand is the configuration of one brand: what its pages say, how they look
 // and where the server configuration puts them. The top level of
 // errpages.toml is a Brand; each [brands.<id>] table overrides it.
+//
+// The doc tags describe each key for the JSON Schema (errpages schema).
 type Brand struct {
-	ID      string `toml:"-"`
-	Name    string `toml:"name"`
-	URL     Link   `toml:"url"`
-	Contact Link   `toml:"contact"`
-	Logo    string `toml:"logo"`
-	Theme   string `toml:"theme"`
-	// Font is a CSS font-family list of fonts installed on visitors'
-	// systems; pages load no fonts.
-	Font string `toml:"font"`
-	// Footer is one line of Markdown shown at the bottom of every page.
-	Footer string `toml:"footer"`
-	// Links are extra links shown next to the home and contact links.
-	Links         []ExtraLink  `toml:"links"`
-	Locales       []LocaleTag  `toml:"locales"`
-	DefaultLocale LocaleTag    `toml:"default_locale"`
-	Codes         []StatusCode `toml:"codes"`
-	Colors        Colors       `toml:"colors"`
-	PageBudget    ByteSize     `toml:"page_budget"`
-	UnsafeHTML    bool         `toml:"unsafe_html"`
-	Server        Server       `toml:"server"`
+	ID            string       `toml:"-"`
+	Name          string       `toml:"name" doc:"Brand name, shown on every page and in its title."`
+	URL           Link         `toml:"url" doc:"Home link: an https, http or mailto URL or a site path such as /. Empty hides it."`
+	Contact       Link         `toml:"contact" doc:"Contact link, e.g. mailto:webmaster@example.com. Empty hides it."`
+	Logo          string       `toml:"logo" doc:"SVG or PNG file in the project (at most 64 KiB), inlined into every page."`
+	Theme         string       `toml:"theme" doc:"Theme: classic, minimal, terminal, or a folder under themes/."`
+	Font          string       `toml:"font" doc:"CSS font-family list of fonts installed on visitors' systems; pages load no fonts."`
+	Footer        string       `toml:"footer" doc:"One line of Markdown shown under every page."`
+	Links         []ExtraLink  `toml:"links" doc:"Extra links shown beside the home and contact links."`
+	Locales       []LocaleTag  `toml:"locales" doc:"BCP 47 tags of the languages to build; default: all built-in."`
+	DefaultLocale LocaleTag    `toml:"default_locale" doc:"Language used when a string is missing and when the visitor's language is not built."`
+	Codes         []StatusCode `toml:"codes" doc:"HTTP status codes to build (400-599); default: all 39 built-in."`
+	Colors        Colors       `toml:"colors" doc:"Light and dark palettes; every text colour must reach WCAG AA contrast."`
+	PageBudget    ByteSize     `toml:"page_budget" doc:"Largest allowed page: bytes, or a size such as \"16KiB\"."`
+	UnsafeHTML    bool         `toml:"unsafe_html" doc:"Keep raw HTML in Markdown content instead of showing it escaped."`
+	Server        Server       `toml:"server" doc:"Where the pages live on the web server, for the generated configuration."`
 }
 
 // ExtraLink is a link a brand adds to its pages, e.g. a status page.
 type ExtraLink struct {
-	Text string `toml:"text"`
-	URL  Link   `toml:"url"`
+	Text string `toml:"text" doc:"Link text."`
+	URL  Link   `toml:"url" doc:"Link target: an https, http or mailto URL or a site path."`
 }
 
 // Colors holds the light and dark palettes; pages switch with
 // prefers-color-scheme.
 type Colors struct {
-	Light Palette `toml:"light"`
-	Dark  Palette `toml:"dark"`
+	Light Palette `toml:"light" doc:"Palette for prefers-color-scheme: light (and browsers without a preference)."`
+	Dark  Palette `toml:"dark" doc:"Palette for prefers-color-scheme: dark."`
 }
 
 // Palette is one colour scheme. Text, muted text and links (accent) must each
 // reach WCAG AA contrast (4.5:1) on both the page background and the surface
 // of the card that holds the text.
 type Palette struct {
-	Background Color `toml:"background"`
-	Surface    Color `toml:"surface"`
-	Text       Color `toml:"text"`
-	Muted      Color `toml:"muted"`
-	Accent     Color `toml:"accent"`
-	Border     Color `toml:"border"`
+	Background Color `toml:"background" doc:"Page background, #rgb or #rrggbb."`
+	Surface    Color `toml:"surface" doc:"Background of the card or window that holds the text."`
+	Text       Color `toml:"text" doc:"Body text and headings."`
+	Muted      Color `toml:"muted" doc:"Secondary text."`
+	Accent     Color `toml:"accent" doc:"Links and the status code."`
+	Border     Color `toml:"border" doc:"Decorative lines."`
 }
 
 // Server holds what the generated server configuration needs to know.
 type Server struct {
-	URLPrefix string   `toml:"url_prefix"`
-	Root      string   `toml:"root"`
-	Targets   []string `toml:"targets"`
-	// RetryAfter maps a status code to a Retry-After value (seconds or an
-	// HTTP-date), e.g. {503 = 120}.
-	RetryAfter map[string]HeaderValue `toml:"retry_after"`
-	// CacheControl maps a status code to its Cache-Control value; codes not
-	// listed get "no-store".
-	CacheControl map[string]HeaderValue `toml:"cache_control"`
-	IIS          IIS                    `toml:"iis"`
+	URLPrefix    string                 `toml:"url_prefix" doc:"URL path the servers map to the pages, e.g. /_errors/."`
+	Root         string                 `toml:"root" doc:"Absolute path where this output folder will live on the server."`
+	Targets      []string               `toml:"targets" doc:"Server configurations to write: nginx, apache, iis." enum:"nginx,apache,iis"`
+	RetryAfter   map[string]HeaderValue `toml:"retry_after" doc:"Retry-After per status code, in seconds or as an HTTP-date, e.g. { 503 = 120 }."`
+	CacheControl map[string]HeaderValue `toml:"cache_control" doc:"Cache-Control per status code, e.g. { 404 = \"max-age=60\" }; other codes get no-store."`
+	IIS          IIS                    `toml:"iis" doc:"IIS settings."`
 }
 
 // IIS holds the IIS-only settings.
 type IIS struct {
-	// ExistingResponse is "Replace" (always show the branded page), "Auto"
-	// (keep an application's own error body, e.g. API JSON) or "PassThrough".
-	ExistingResponse string `toml:"existing_response"`
-	// FallbackFolder is the server's system language, the folder IIS uses
-	// when the visitor's language has none.
-	FallbackFolder LocaleTag `toml:"fallback_folder"`
+	ExistingResponse string    `toml:"existing_response" doc:"Replace (always show the branded page), Auto (keep an application's own error body) or PassThrough." enum:"Replace,Auto,PassThrough"`
+	FallbackFolder   LocaleTag `toml:"fallback_folder" doc:"The IIS server's system language: the folder IIS uses when the visitor's language has none."`
 }
 
 // defaultBrand is what a project without errpages.toml gets.
@@ -134,10 +124,8 @@ func (b Brand) clone() Brand {
 // fileConfig is the shape of errpages.toml.
 type fileConfig struct {
 	Brand
-	// Gallery adds index.html to the output: every brand, locale and code
-	// on one page, for review.
-	Gallery bool                      `toml:"gallery"`
-	Brands  map[string]toml.Primitive `toml:"brands"`
+	Gallery bool                      `toml:"gallery" doc:"Also write index.html: every brand, code and language on one page, for review."`
+	Brands  map[string]toml.Primitive `toml:"brands" doc:"More brands, each overriding the keys above and built into its own folder."`
 }
 
 var brandID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
@@ -408,7 +396,7 @@ func tomlTypeName(t string) string {
 
 // knownKeys lists the keys errpages.toml accepts, for "did you mean".
 func knownKeys() []string {
-	return append(tomlFields(reflect.TypeFor[Brand]()), "brands")
+	return tomlFields(reflect.TypeFor[fileConfig]())
 }
 
 // suggest returns ` (did you mean "x"?)` for a close known key, or "".
@@ -526,13 +514,21 @@ func normalizeKey(k string) string {
 func tomlFields(t reflect.Type) []string {
 	var out []string
 	for f := range t.Fields() {
+		if f.Anonymous {
+			out = append(out, tomlFields(f.Type)...)
+			continue
+		}
 		name := f.Tag.Get("toml")
 		if name == "" || name == "-" {
 			continue
 		}
 		out = append(out, name)
-		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[Color]() {
-			for _, sub := range tomlFields(f.Type) {
+		ft := f.Type
+		if ft.Kind() == reflect.Slice {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeFor[Color]() {
+			for _, sub := range tomlFields(ft) {
 				out = append(out, name+"."+sub)
 			}
 		}

@@ -105,11 +105,11 @@ func Load(opts Options) (*Project, error) {
 		min:      newMinifier(),
 		rendered: map[renderKey]template.HTML{},
 	}
-	brands, err := p.readConfig(opts)
-	if err != nil {
-		return nil, err
-	}
+	// Problems in the configuration, the locale files and the content are
+	// independent: report them all at once.
 	var errs errorList
+	brands, err := p.readConfig(opts)
+	errs.add(err)
 	p.locales, err = loadLocales(l)
 	errs.add(err)
 	errs.add(p.loadContent())

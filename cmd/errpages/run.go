@@ -29,6 +29,8 @@ const usage = `errpages generates branded, localized HTTP error pages and server
 Usage:
   errpages build [-c errpages.toml] [-o DIR] [--brand ID]...   build pages into DIR (default: dist)
   errpages check [-c errpages.toml] [--brand ID]...            validate everything, write nothing
+  errpages init [DIR]                                         start a project in DIR (default: .)
+  errpages schema                                             print the JSON Schema of errpages.toml
   errpages version                                            print the version
   errpages help [command]                                     show help
 
@@ -44,6 +46,8 @@ func commands() []command {
 	return []command{
 		{"build", "build pages into an output folder", runBuild},
 		{"check", "validate without writing", runCheck},
+		{"init", "start a project", runInit},
+		{"schema", "print the JSON Schema of errpages.toml", runSchema},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -83,9 +87,14 @@ func newFlags(name, synopsis string, stdout, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse handles -h/--help (stdout, exit 0) and bad flags (stderr, exit 2).
-// It returns -1 when the command should go on.
+// parse handles -h/--help (stdout, exit 0), bad flags and extra arguments
+// (stderr, exit 2). It returns -1 when the command should go on.
 func parse(fs *flag.FlagSet, args []string, stdout io.Writer) int {
+	return parseArgs(fs, args, stdout, 0)
+}
+
+// parseArgs is parse for a command that takes up to maxArgs arguments.
+func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer, maxArgs int) int {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(stdout)
@@ -95,8 +104,8 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer) int {
 	if err != nil {
 		return exitUsage
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "errpages %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+	if fs.NArg() > maxArgs {
+		fmt.Fprintf(fs.Output(), "errpages %s: unexpected argument %q\n", fs.Name(), fs.Arg(maxArgs))
 		return exitUsage
 	}
 	return -1
@@ -239,6 +248,15 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+func runSchema(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("schema", "", stdout, stderr)
+	if code := parse(fs, args, stdout); code >= 0 {
+		return code
+	}
+	stdout.Write(generator.Schema())
+	return exitOK
 }
 
 func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) int {
