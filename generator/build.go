@@ -430,3 +430,43 @@ func swap(tmp, out string) error {
 }
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// File is one file of a build held in memory.
+type File struct {
+	ManifestFile
+	Data []byte
+}
+
+// memory is the sink of Render.
+type memory struct{ files map[string]*File }
+
+func (m *memory) write(name string, data []byte) (ManifestFile, error) {
+	mf, _ := discard{}.write(name, data)
+	m.files[name] = &File{ManifestFile: mf, Data: data}
+	return mf, nil
+}
+
+// Render builds the selected brands in memory, as Build would write them,
+// and returns every file by its path in the output folder, with the
+// manifest's description of it.
+func (p *Project) Render(ctx context.Context, opts BuildOptions) (map[string]*File, error) {
+	brands, err := p.selectBrands(opts.Brands)
+	if err != nil {
+		return nil, err
+	}
+	m := &memory{files: map[string]*File{}}
+	if _, err := p.generate(ctx, m, brands); err != nil {
+		return nil, err
+	}
+	// generate describes each file once it is written; copy that in.
+	var root Manifest
+	if err := json.Unmarshal(m.files[ManifestName].Data, &root); err != nil {
+		return nil, err
+	}
+	for _, mf := range root.Files {
+		if f := m.files[mf.Path]; f != nil {
+			f.ManifestFile = mf
+		}
+	}
+	return m.files, nil
+}

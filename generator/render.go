@@ -204,3 +204,19 @@ func (p *Project) markdown(c *content, unsafe bool) (template.HTML, error) {
 	p.mu.Unlock()
 	return h, nil
 }
+
+// DefaultLocale returns the default locale of the brand with the given ID.
+func (p *Project) DefaultLocale(brandID string) LocaleTag {
+	if b, err := p.brand(brandID); err == nil {
+		return b.DefaultLocale
+	}
+	return ""
+}
+
+// Theme returns the theme name of the brand with the given ID.
+func (p *Project) Theme(brandID string) string {
+	if b, err := p.brand(brandID); err == nil {
+		return b.Theme
+	}
+	return ""
+}

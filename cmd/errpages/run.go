@@ -29,6 +29,7 @@ const usage = `errpages generates branded, localized HTTP error pages and server
 Usage:
   errpages build [-c errpages.toml] [-o DIR] [--brand ID]...   build pages into DIR (default: dist)
   errpages check [-c errpages.toml] [--brand ID]...            validate everything, write nothing
+  errpages serve [-c errpages.toml] [--addr 127.0.0.1:8080]   preview every page, live reload
   errpages init [DIR]                                         start a project in DIR (default: .)
   errpages schema                                             print the JSON Schema of errpages.toml
   errpages version                                            print the version
@@ -46,6 +47,7 @@ func commands() []command {
 	return []command{
 		{"build", "build pages into an output folder", runBuild},
 		{"check", "validate without writing", runCheck},
+		{"serve", "preview with live reload", runServe},
 		{"init", "start a project", runInit},
 		{"schema", "print the JSON Schema of errpages.toml", runSchema},
 		{"version", "print the version", runVersion},
