@@ -106,7 +106,10 @@ func TestServe(t *testing.T) {
 
 	// An edit shows within 2 s.
 	write("content/en/404.md", "+++\ntitle = \"Found the shore\"\n+++\n1. Walk.\n")
-	if !waitFor(2*time.Second, func() bool { _, _, b := get(t, base+"/pages/en/404.html"); return strings.Contains(b, "Found the shore") }) {
+	if !waitFor(2*time.Second, func() bool {
+		_, _, b := get(t, base+"/pages/en/404.html")
+		return strings.Contains(b, "Found the shore")
+	}) {
 		t.Fatalf("the edited page was not served within 2 s\n%s", stderr.String())
 	}
 
