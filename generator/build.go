@@ -23,6 +23,10 @@ import (
 type BuildOptions struct {
 	// Brands limits a multi-brand build to these brand IDs; empty means all.
 	Brands []string
+	// Progress, if set, is called after each page is rendered with the
+	// number of pages rendered so far and the total. It must be safe to
+	// call from any goroutine.
+	Progress func(done, total int)
 }
 
 // Summary tells what a build wrote.
@@ -87,7 +91,7 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return Summary{}, err
 	}
-	sum, err := p.generate(ctx, &writer{root: tmp}, brands)
+	sum, err := p.generate(ctx, &writer{root: tmp}, brands, opts.Progress)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -98,6 +102,19 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 		return Summary{}, err
 	}
 	return sum, nil
+}
+
+// counter reports rendering progress.
+type counter struct {
+	done, total int
+	report      func(done, total int)
+}
+
+func (c *counter) step() {
+	c.done++
+	if c.report != nil {
+		c.report(c.done, c.total)
+	}
 }
 
 // sink receives the files of a build: a folder on disk, or nothing when
@@ -117,12 +134,20 @@ func (discard) write(name string, data []byte) (ManifestFile, error) {
 // generate renders every file of the brands into w, then the gallery and
 // the manifests: one per brand folder in a multi-brand project, and one at
 // the root listing everything.
-func (p *Project) generate(ctx context.Context, w sink, brands []*brand) (Summary, error) {
+func (p *Project) generate(ctx context.Context, w sink, brands []*brand, progress func(done, total int)) (Summary, error) {
 	var sum Summary
+	prog := &counter{report: progress}
+	for _, b := range brands {
+		prog.total += len(b.locales) * len(b.codes)
+		if slices.Contains(b.Server.Targets, "iis") {
+			site := b.site()
+			prog.total += len(b.locales) * (len(site.IISPages()) - len(b.codes))
+		}
+	}
 	var all []ManifestFile
 	multi := len(p.brands) > 1 || p.brands[0].ID != ""
 	for _, b := range brands {
-		files, err := p.buildBrand(ctx, w, b, b.ID)
+		files, err := p.buildBrand(ctx, w, b, b.ID, prog)
 		if err != nil {
 			return Summary{}, err
 		}
@@ -192,7 +217,7 @@ func (p *Project) selectBrands(ids []string) ([]*brand, error) {
 
 // buildBrand writes one brand's pages and server configuration under dir
 // and returns them with paths relative to dir.
-func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string) ([]ManifestFile, error) {
+func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, prog *counter) ([]ManifestFile, error) {
 	var files []ManifestFile
 	put := func(mf ManifestFile, data []byte) error {
 		out, err := w.write(path.Join(dir, mf.Path), data)
@@ -211,6 +236,7 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string) 
 				return nil, err
 			}
 			pg, err := p.render(b, loc, code, -1)
+			prog.step()
 			if err != nil {
 				errs.add(err)
 				if len(errs) >= 20 {
@@ -245,7 +271,7 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string) 
 			}
 		}
 		if target == "iis" {
-			if err := p.buildIIS(ctx, b, site, pages, put); err != nil {
+			if err := p.buildIIS(ctx, b, site, pages, put, prog); err != nil {
 				return nil, err
 			}
 		}
@@ -262,7 +288,7 @@ type pageKey struct {
 // buildIIS lays out the IIS language folders: one per exact tag a browser
 // may send, each with every page and IIS sub-status page. A page is
 // rendered once per locale and written to each of its folders.
-func (p *Project) buildIIS(ctx context.Context, b *brand, site servers.Site, pages map[pageKey]*Page, put func(ManifestFile, []byte) error) error {
+func (p *Project) buildIIS(ctx context.Context, b *brand, site servers.Site, pages map[pageKey]*Page, put func(ManifestFile, []byte) error, prog *counter) error {
 	for _, folder := range site.IISFolders() {
 		loc := LocaleTag(folder.Locale)
 		for _, ip := range site.IISPages() {
@@ -276,6 +302,7 @@ func (p *Project) buildIIS(ctx context.Context, b *brand, site servers.Site, pag
 				if pg, err = p.render(b, loc, StatusCode(ip.Code), ip.Sub); err != nil {
 					return err
 				}
+				prog.step()
 				pages[k] = pg
 			}
 			mf := ManifestFile{
@@ -455,7 +482,7 @@ func (p *Project) Render(ctx context.Context, opts BuildOptions) (map[string]*Fi
 		return nil, err
 	}
 	m := &memory{files: map[string]*File{}}
-	if _, err := p.generate(ctx, m, brands); err != nil {
+	if _, err := p.generate(ctx, m, brands, opts.Progress); err != nil {
 		return nil, err
 	}
 	// generate describes each file once it is written; copy that in.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -125,6 +127,8 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var brands listFlag
 	fs.Var(&brands, "brand", "build only this brand `ID` (repeatable)")
 	strict := fs.Bool("strict", false, "fail when a locale lacks a translation (see errpages check)")
+	quiet := fs.Bool("q", false, "print nothing but errors")
+	verbose := fs.Bool("v", false, "also list what was written, brand by brand")
 	if code := parse(fs, args, stdout); code >= 0 {
 		return code
 	}
@@ -147,7 +151,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(configPath(*config)), "dist")
 	}
-	sum, err := p.Build(ctx, dir, generator.BuildOptions{Brands: brands})
+	opts := generator.BuildOptions{Brands: brands}
+	if !*quiet {
+		stop := progressLine(stderr, &opts)
+		defer stop()
+	}
+	sum, err := p.Build(ctx, dir, opts)
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "errpages: interrupted; the previous output is unchanged")
@@ -155,9 +164,85 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return fail(stderr, err)
 	}
-	fmt.Fprintf(stderr, "errpages: built %d pages for %d brand(s) into %s: %d files, %s in %s\n",
-		sum.Pages, sum.Brands, dir, sum.Files, humanBytes(sum.Bytes), time.Since(start).Round(time.Millisecond))
+	if *verbose {
+		printWritten(stderr, dir)
+	}
+	if !*quiet {
+		fmt.Fprintf(stderr, "errpages: built %d pages for %d brand(s) into %s: %d files, %s in %s\n",
+			sum.Pages, sum.Brands, dir, sum.Files, humanBytes(sum.Bytes), time.Since(start).Round(time.Millisecond))
+	}
 	return exitOK
+}
+
+// progressLine shows "building… N/M pages" on stderr while a build that
+// takes over a second runs, when stderr is a terminal. stop clears it.
+func progressLine(stderr io.Writer, opts *generator.BuildOptions) (stop func()) {
+	f, ok := stderr.(*os.File)
+	if !ok {
+		return func() {}
+	}
+	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return func() {}
+	}
+	var done, total atomic.Int64
+	opts.Progress = func(d, t int) { done.Store(int64(d)); total.Store(int64(t)) }
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		shown := false
+		delay := time.NewTimer(time.Second)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				if shown {
+					fmt.Fprint(f, "\r\033[K")
+				}
+				return
+			case <-delay.C:
+				shown = true
+			case <-tick.C:
+				if shown {
+					fmt.Fprintf(f, "\rerrpages: building… %d/%d pages", done.Load(), total.Load())
+				}
+			}
+		}
+	}()
+	return func() { close(quit); <-finished }
+}
+
+// printWritten lists, per brand, how many files of each kind the build
+// wrote, from the output's manifest.
+func printWritten(w io.Writer, dir string) {
+	data, err := os.ReadFile(filepath.Join(dir, generator.ManifestName))
+	var m generator.Manifest
+	if err != nil || json.Unmarshal(data, &m) != nil {
+		return
+	}
+	counts := map[string]map[string]int{}
+	var brands []string
+	for _, f := range m.Files {
+		if counts[f.Brand] == nil {
+			counts[f.Brand] = map[string]int{}
+			brands = append(brands, f.Brand)
+		}
+		counts[f.Brand][f.Kind]++
+	}
+	for _, b := range brands {
+		name := b
+		if name == "" {
+			name = "(default)"
+		}
+		var parts []string
+		for _, k := range []string{"page", "problem", "nginx", "apache", "iis", "manifest", "gallery"} {
+			if n := counts[b][k]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, k))
+			}
+		}
+		fmt.Fprintf(w, "errpages: brand %s: %s\n", name, strings.Join(parts, ", "))
+	}
 }
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
