@@ -152,11 +152,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		dir = filepath.Join(filepath.Dir(configPath(*config)), "dist")
 	}
 	opts := generator.BuildOptions{Brands: brands}
+	stop := func() {}
 	if !*quiet {
-		stop := progressLine(stderr, &opts)
-		defer stop()
+		stop = progressLine(stderr, &opts)
 	}
 	sum, err := p.Build(ctx, dir, opts)
+	stop()
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "errpages: interrupted; the previous output is unchanged")
