@@ -12,9 +12,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/errpages/errpages/generator/servers"
 )
@@ -24,9 +27,11 @@ type BuildOptions struct {
 	// Brands limits a multi-brand build to these brand IDs; empty means all.
 	Brands []string
 	// Progress, if set, is called after each page is rendered with the
-	// number of pages rendered so far and the total. It must be safe to
-	// call from any goroutine.
+	// number of pages rendered so far and the total, one call at a time.
 	Progress func(done, total int)
+	// Jobs is how many pages render at once; 0 means GOMAXPROCS. The output
+	// is the same for any value.
+	Jobs int
 }
 
 // Summary tells what a build wrote.
@@ -91,7 +96,7 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return Summary{}, err
 	}
-	sum, err := p.generate(ctx, &writer{root: tmp}, brands, opts.Progress)
+	sum, err := p.generate(ctx, &writer{root: tmp}, brands, opts)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -106,11 +111,14 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 
 // counter reports rendering progress.
 type counter struct {
+	mu          sync.Mutex
 	done, total int
 	report      func(done, total int)
 }
 
 func (c *counter) step() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.done++
 	if c.report != nil {
 		c.report(c.done, c.total)
@@ -134,9 +142,9 @@ func (discard) write(name string, data []byte) (ManifestFile, error) {
 // generate renders every file of the brands into w, then the gallery and
 // the manifests: one per brand folder in a multi-brand project, and one at
 // the root listing everything.
-func (p *Project) generate(ctx context.Context, w sink, brands []*brand, progress func(done, total int)) (Summary, error) {
+func (p *Project) generate(ctx context.Context, w sink, brands []*brand, opts BuildOptions) (Summary, error) {
 	var sum Summary
-	prog := &counter{report: progress}
+	prog := &counter{report: opts.Progress}
 	for _, b := range brands {
 		prog.total += len(b.locales) * len(b.codes)
 		if slices.Contains(b.Server.Targets, "iis") {
@@ -147,7 +155,7 @@ func (p *Project) generate(ctx context.Context, w sink, brands []*brand, progres
 	var all []ManifestFile
 	multi := len(p.brands) > 1 || p.brands[0].ID != ""
 	for _, b := range brands {
-		files, err := p.buildBrand(ctx, w, b, b.ID, prog)
+		files, err := p.buildBrand(ctx, w, b, b.ID, prog, opts.Jobs)
 		if err != nil {
 			return Summary{}, err
 		}
@@ -217,7 +225,7 @@ func (p *Project) selectBrands(ids []string) ([]*brand, error) {
 
 // buildBrand writes one brand's pages and server configuration under dir
 // and returns them with paths relative to dir.
-func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, prog *counter) ([]ManifestFile, error) {
+func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, prog *counter, jobs int) ([]ManifestFile, error) {
 	var files []ManifestFile
 	put := func(mf ManifestFile, data []byte) error {
 		out, err := w.write(path.Join(dir, mf.Path), data)
@@ -228,38 +236,42 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 		files = append(files, mf)
 		return nil
 	}
-	pages := map[pageKey]*Page{}
-	var errs errorList
+	site := b.site()
+	iis := slices.Contains(b.Server.Targets, "iis")
+	var keys []pageKey
 	for _, loc := range b.locales {
 		for _, code := range b.codes {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			pg, err := p.render(b, loc, code, -1)
-			prog.step()
-			if err != nil {
-				errs.add(err)
-				if len(errs) >= 20 {
-					return nil, dedupe(errs.err())
-				}
-				continue
-			}
-			pages[pageKey{loc, code, -1}] = pg
-			for _, f := range []struct {
-				kind, format string
-				data         []byte
-			}{{"page", "html", pg.HTML}, {"problem", "json", pg.JSON}} {
-				mf := ManifestFile{Path: fmt.Sprintf("pages/%s/%d.%s", loc, code, f.format), Kind: f.kind, Code: int(code), Locale: loc, Format: f.format}
-				if err := put(mf, f.data); err != nil {
-					return nil, err
+			keys = append(keys, pageKey{loc, code, -1})
+		}
+	}
+	if iis {
+		for _, loc := range b.locales {
+			for _, ip := range site.IISPages() {
+				if ip.Sub >= 0 {
+					keys = append(keys, pageKey{loc, StatusCode(ip.Code), ip.Sub})
 				}
 			}
 		}
 	}
-	if err := errs.err(); err != nil {
-		return nil, dedupe(err)
+	pages, err := p.renderAll(ctx, b, keys, prog, jobs)
+	if err != nil {
+		return nil, err
 	}
-	site := b.site()
+	for _, k := range keys {
+		if k.sub >= 0 {
+			continue
+		}
+		pg := pages[k]
+		for _, f := range []struct {
+			kind, format string
+			data         []byte
+		}{{"page", "html", pg.HTML}, {"problem", "json", pg.JSON}} {
+			mf := ManifestFile{Path: fmt.Sprintf("pages/%s/%d.%s", k.locale, k.code, f.format), Kind: f.kind, Code: int(k.code), Locale: k.locale, Format: f.format}
+			if err := put(mf, f.data); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for _, target := range b.Server.Targets {
 		sf, err := servers.Write(target, site)
 		if err != nil {
@@ -271,7 +283,7 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			}
 		}
 		if target == "iis" {
-			if err := p.buildIIS(ctx, b, site, pages, put, prog); err != nil {
+			if err := writeIIS(site, pages, put); err != nil {
 				return nil, err
 			}
 		}
@@ -285,26 +297,67 @@ type pageKey struct {
 	sub    int
 }
 
-// buildIIS lays out the IIS language folders: one per exact tag a browser
-// may send, each with every page and IIS sub-status page. A page is
-// rendered once per locale and written to each of its folders.
-func (p *Project) buildIIS(ctx context.Context, b *brand, site servers.Site, pages map[pageKey]*Page, put func(ManifestFile, []byte) error, prog *counter) error {
+// renderAll renders the pages in parallel on up to jobs goroutines
+// (GOMAXPROCS when 0). The output does not depend on the order in which they
+// finish, and errors are reported in the order of keys.
+func (p *Project) renderAll(ctx context.Context, b *brand, keys []pageKey, prog *counter, jobs int) (map[pageKey]*Page, error) {
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	results := make([]*Page, len(keys))
+	errs := make([]error, len(keys))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range min(jobs, len(keys)) {
+		wg.Go(func() {
+			for i := range next {
+				results[i], errs[i] = p.render(b, keys[i].locale, keys[i].code, keys[i].sub)
+				if errs[i] != nil {
+					failed.Add(1)
+				}
+				prog.step()
+			}
+		})
+	}
+feed:
+	for i := range keys {
+		// Stop early after many failures: one broken file breaks many pages.
+		if failed.Load() > 50 {
+			break
+		}
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var list errorList
+	for _, err := range errs {
+		list.add(err)
+	}
+	if err := list.err(); err != nil {
+		return nil, dedupe(err)
+	}
+	pages := make(map[pageKey]*Page, len(keys))
+	for i, k := range keys {
+		pages[k] = results[i]
+	}
+	return pages, nil
+}
+
+// writeIIS lays out the IIS language folders: one per exact tag a browser
+// may send, each with every page and IIS sub-status page of its locale.
+func writeIIS(site servers.Site, pages map[pageKey]*Page, put func(ManifestFile, []byte) error) error {
 	for _, folder := range site.IISFolders() {
 		loc := LocaleTag(folder.Locale)
 		for _, ip := range site.IISPages() {
-			k := pageKey{loc, StatusCode(ip.Code), ip.Sub}
-			pg := pages[k]
-			if pg == nil {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				var err error
-				if pg, err = p.render(b, loc, StatusCode(ip.Code), ip.Sub); err != nil {
-					return err
-				}
-				prog.step()
-				pages[k] = pg
-			}
+			pg := pages[pageKey{loc, StatusCode(ip.Code), ip.Sub}]
 			mf := ManifestFile{
 				Path: "iis/" + strings.ReplaceAll(site.IISDir(), `\`, "/") + "/" + folder.Name + "/" + ip.File,
 				Kind: "iis", Code: ip.Code, Locale: loc, Format: "html",
@@ -482,7 +535,7 @@ func (p *Project) Render(ctx context.Context, opts BuildOptions) (map[string]*Fi
 		return nil, err
 	}
 	m := &memory{files: map[string]*File{}}
-	if _, err := p.generate(ctx, m, brands, opts.Progress); err != nil {
+	if _, err := p.generate(ctx, m, brands, opts); err != nil {
 		return nil, err
 	}
 	// generate describes each file once it is written; copy that in.

@@ -662,3 +662,20 @@ accent = "#8a1538"
 		t.Error("a brand's accent is missing from its pages")
 	}
 }
+
+// TestParallelSameAsSerial: rendering on one goroutine or many gives the
+// same bytes.
+func TestParallelSameAsSerial(t *testing.T) {
+	p := load(t, "-- errpages.toml --\nlocales = [\"en\", \"de\", \"ja\", \"ar\"]\ncodes = [401, 403, 404, 500, 503]\n")
+	var manifests [2]string
+	for i, jobs := range []int{1, 8} {
+		out := filepath.Join(t.TempDir(), "dist")
+		if _, err := p.Build(context.Background(), out, BuildOptions{Jobs: jobs}); err != nil {
+			t.Fatal(err)
+		}
+		manifests[i] = readFile(t, filepath.Join(out, ManifestName))
+	}
+	if manifests[0] != manifests[1] {
+		t.Error("a parallel build differs from a serial one")
+	}
+}

@@ -190,6 +190,6 @@ func (p *Project) Check(ctx context.Context, opts BuildOptions) (Report, error) 
 	if r.Missing, err = p.Coverage(opts.Brands); err != nil {
 		return Report{}, err
 	}
-	r.Summary, err = p.generate(ctx, discard{}, brands, opts.Progress)
+	r.Summary, err = p.generate(ctx, discard{}, brands, opts)
 	return r, err
 }

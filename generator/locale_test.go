@@ -220,6 +220,14 @@ func TestBuiltinPagesPerLocale(t *testing.T) {
 			if len(find(find(doc, "ol")[0], "li")) < 4 {
 				t.Error("fewer than 4 steps")
 			}
+			// Markdown that did not render (e.g. ** next to CJK
+			// punctuation, which CommonMark does not treat as emphasis)
+			// would show its markers.
+			for _, code := range []StatusCode{401, 403, 404, 408, 500} {
+				if text := textOf(renderDoc(t, p, "", LocaleTag(tag), code)); strings.Contains(text, "**") || strings.Contains(text, "##") {
+					t.Errorf("the %d page shows Markdown markers", code)
+				}
+			}
 		})
 	}
 }

@@ -129,6 +129,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	strict := fs.Bool("strict", false, "fail when a locale lacks a translation (see errpages check)")
 	quiet := fs.Bool("q", false, "print nothing but errors")
 	verbose := fs.Bool("v", false, "also list what was written, brand by brand")
+	jobs := fs.Int("j", 0, "render `N` pages at once (default: the number of CPUs)")
 	if code := parse(fs, args, stdout); code >= 0 {
 		return code
 	}
@@ -151,7 +152,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(configPath(*config)), "dist")
 	}
-	opts := generator.BuildOptions{Brands: brands}
+	opts := generator.BuildOptions{Brands: brands, Jobs: *jobs}
 	stop := func() {}
 	if !*quiet {
 		stop = progressLine(stderr, &opts)
