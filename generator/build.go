@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -96,7 +97,8 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return Summary{}, err
 	}
-	sum, err := p.generate(ctx, &writer{root: tmp}, brands, opts)
+	w := &writer{root: tmp, prevRoot: out, prev: previousFiles(out)}
+	sum, err := p.generate(ctx, w, brands, opts)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -416,9 +418,42 @@ func dedupe(err error) error {
 // already written (the same page in several IIS language folders) becomes a
 // hard link to the first copy where the file system allows: creating a file
 // costs far more than linking one.
+//
+// A file whose bytes equal the same file of the previous output is linked
+// from there instead, so it keeps its modification time and rsync or a CDN
+// upload moves only what changed.
 type writer struct {
-	root string
-	seen map[[32]byte]string // content hash → first path written
+	root     string
+	seen     map[[32]byte]string // content hash → first path written
+	prevRoot string
+	prev     map[string]string // path → sha256 in the previous output
+}
+
+// linkPrevious links the previous output's file name to full if it still
+// holds exactly data (nobody edited it since).
+func (w *writer) linkPrevious(name, full string, data []byte) bool {
+	old := filepath.Join(w.prevRoot, filepath.FromSlash(name))
+	if fi, err := os.Lstat(old); err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
+		return false
+	}
+	if b, err := os.ReadFile(old); err != nil || !bytes.Equal(b, data) {
+		return false
+	}
+	return os.Link(old, full) == nil
+}
+
+// previousFiles reads the manifest of an earlier build in out.
+func previousFiles(out string) map[string]string {
+	data, err := os.ReadFile(filepath.Join(out, ManifestName))
+	var m Manifest
+	if err != nil || json.Unmarshal(data, &m) != nil {
+		return nil
+	}
+	files := make(map[string]string, len(m.Files))
+	for _, f := range m.Files {
+		files[f.Path] = f.SHA256
+	}
+	return files
 }
 
 func (w *writer) write(name string, data []byte) (ManifestFile, error) {
@@ -427,8 +462,15 @@ func (w *writer) write(name string, data []byte) (ManifestFile, error) {
 		return ManifestFile{}, err
 	}
 	sum := sha256.Sum256(data)
+	hexSum := hex.EncodeToString(sum[:])
 	if w.seen == nil {
 		w.seen = map[[32]byte]string{}
+	}
+	if w.prev[name] == hexSum && w.linkPrevious(name, full, data) {
+		if _, ok := w.seen[sum]; !ok {
+			w.seen[sum] = full
+		}
+		return ManifestFile{Path: name, Bytes: len(data), SHA256: hexSum}, nil
 	}
 	if first, ok := w.seen[sum]; !ok || os.Link(first, full) != nil {
 		if err := os.WriteFile(full, data, 0o644); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 )
@@ -677,5 +678,43 @@ func TestParallelSameAsSerial(t *testing.T) {
 	}
 	if manifests[0] != manifests[1] {
 		t.Error("a parallel build differs from a serial one")
+	}
+}
+
+// TestRebuildKeepsModificationTimes: a rebuild keeps the modification time
+// of files whose bytes did not change, and only those.
+func TestRebuildKeepsModificationTimes(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "dist")
+	project := "-- errpages.toml --\nlocales = [\"en\", \"de\"]\ncodes = [404, 500]\n[server]\ntargets = [\"nginx\"]\n"
+	if _, err := load(t, project).Build(context.Background(), out, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, f := range []string{"pages/en/404.html", "pages/de/500.html", "pages/en/500.html"} {
+		os.Chtimes(filepath.Join(out, f), old, old)
+	}
+	// A user edited this one: it must be rewritten, not linked.
+	os.WriteFile(filepath.Join(out, "pages/en/500.html"), []byte("edited"), 0o644)
+	os.Chtimes(filepath.Join(out, "pages/en/500.html"), old, old)
+	// The rebuild changes the German pages only.
+	changed := project + "-- content/de/500.md --\n+++\ntitle = \"Kaputt\"\n+++\n1. Warten.\n"
+	if _, err := load(t, changed).Build(context.Background(), out, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mtime := func(f string) time.Time {
+		fi, err := os.Stat(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.ModTime()
+	}
+	if !mtime("pages/en/404.html").Equal(old) {
+		t.Error("an unchanged page got a new modification time")
+	}
+	if mtime("pages/de/500.html").Equal(old) || !strings.Contains(readFile(t, filepath.Join(out, "pages/de/500.html")), "Kaputt") {
+		t.Error("a changed page kept its old modification time or content")
+	}
+	if got := readFile(t, filepath.Join(out, "pages/en/500.html")); got == "edited" || mtime("pages/en/500.html").Equal(old) {
+		t.Error("an edited file of the previous output was carried over")
 	}
 }
