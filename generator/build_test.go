@@ -36,7 +36,7 @@ func TestDefaultBuild(t *testing.T) {
 			t.Errorf("%s: manifest says %d bytes, file has %d", f.Path, f.Bytes, len(data))
 		}
 	}
-	for _, loc := range []string{"en", "de"} {
+	for _, loc := range requiredLocales {
 		for _, c := range BuiltinCodes {
 			for _, ext := range []string{"html", "json"} {
 				name := "pages/" + loc + "/" + itoa(c) + "." + ext
@@ -50,8 +50,8 @@ func TestDefaultBuild(t *testing.T) {
 	for _, f := range m.Files {
 		kinds[f.Kind]++
 	}
-	if kinds["page"] != 2*len(BuiltinCodes) || kinds["problem"] != 2*len(BuiltinCodes) {
-		t.Errorf("manifest lists %d pages and %d problem documents, want %d each", kinds["page"], kinds["problem"], 2*len(BuiltinCodes))
+	if want := len(requiredLocales) * len(BuiltinCodes); kinds["page"] != want || kinds["problem"] != want {
+		t.Errorf("manifest lists %d pages and %d problem documents, want %d each", kinds["page"], kinds["problem"], want)
 	}
 	for _, name := range []string{"nginx/http.conf", "nginx/server.conf", "apache/errpages.conf", "apache/htaccess.conf", "pages/.htaccess", "pages/404.var", "iis/web.config", "iis/_errors/en-US/401.html", "iis/_errors/de-CH/401.3.html"} {
 		if !pages[name] {
@@ -71,6 +71,7 @@ name = "Acme"
 url = "https://acme.example/"
 contact = "mailto:webmaster@acme.example"
 logo = "assets/logo.svg"
+locales = ["en", "de", "ar", "ja"]
 -- assets/logo.svg --
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#0b57d0"/></svg>
 `)
@@ -98,7 +99,7 @@ logo = "assets/logo.svg"
 			}
 			switch n.Data {
 			case "html":
-				if attr(n, "lang") != string(f.Locale) || attr(n, "dir") != "ltr" {
+				if attr(n, "lang") != string(f.Locale) || attr(n, "dir") != direction(f.Locale) {
 					t.Errorf("%s: <html lang=%q dir=%q>", f.Path, attr(n, "lang"), attr(n, "dir"))
 				}
 			case "title":
@@ -129,8 +130,8 @@ logo = "assets/logo.svg"
 			t.Errorf("%s: CSS loads something", f.Path)
 		}
 	}
-	if n != 2*len(BuiltinCodes) {
-		t.Errorf("checked %d pages, want %d", n, 2*len(BuiltinCodes))
+	if n != 4*len(BuiltinCodes) {
+		t.Errorf("checked %d pages, want %d", n, 4*len(BuiltinCodes))
 	}
 }
 
@@ -393,17 +394,17 @@ accent = "#8a1538"
 func TestLocaleOverlayAndFallback(t *testing.T) {
 	p := load(t, `
 -- errpages.toml --
-locales = ["en", "de-AT", "fr"]
+locales = ["en", "de-AT", "sw"]
 codes = [404, 499]
 -- locales/de.toml --
 [ui]
 home = "Heim"
--- locales/fr.toml --
+-- locales/sw.toml --
 [ui]
-error = "Erreur"
+error = "Kosa"
 [codes.404]
-title = "Page introuvable"
-summary = "Cette page n'existe pas."
+title = "Ukurasa haupatikani"
+summary = "Ukurasa huu haupo."
 -- content/en/499.md --
 +++
 title = "Client Closed Request"
@@ -417,16 +418,16 @@ summary = "You closed the connection before the page was ready."
 	if !strings.Contains(de, "Heim") || !strings.Contains(de, "Was Sie tun können") {
 		t.Errorf("de-AT page: %q", de)
 	}
-	// fr has only some strings: the rest falls back to English, never raw keys.
-	fr := textOf(renderDoc(t, p, "", "fr", 404))
-	if !strings.Contains(fr, "Erreur") || !strings.Contains(fr, "Page introuvable") || !strings.Contains(fr, "What you can do") {
-		t.Errorf("fr page: %q", fr)
+	// sw has only some strings: the rest falls back to English, never raw keys.
+	sw := textOf(find(renderDoc(t, p, "", "sw", 404), "body")[0])
+	if !strings.Contains(sw, "Kosa") || !strings.Contains(sw, "Ukurasa haupatikani") || !strings.Contains(sw, "What you can do") {
+		t.Errorf("sw page: %q", sw)
 	}
-	if strings.Contains(fr, "ui.") || strings.Contains(fr, "codes.") {
-		t.Errorf("fr page shows a raw key: %q", fr)
+	if strings.Contains(sw, "ui.") || strings.Contains(sw, "codes.") {
+		t.Errorf("sw page shows a raw key: %q", sw)
 	}
 	// A custom code with its own content in English serves every locale.
-	custom := textOf(renderDoc(t, p, "", "fr", 499))
+	custom := textOf(renderDoc(t, p, "", "sw", 499))
 	if !strings.Contains(custom, "Client Closed Request") || !strings.Contains(custom, "Reload the page") {
 		t.Errorf("custom code page: %q", custom)
 	}
