@@ -200,7 +200,7 @@ func (s *previewServer) serveFile(w http.ResponseWriter, r *http.Request, f *gen
 	switch f.Format {
 	case "html":
 		h.Set("Content-Type", "text/html; charset=utf-8")
-		data = previewHTML(data, r.URL.Query().Get("scheme"))
+		data = previewHTML(data, r.URL.Query().Get("scheme"), r.URL.Query().Get("embed") == "")
 	case "json":
 		h.Set("Content-Type", "application/json")
 		if f.Kind == "problem" {
@@ -219,16 +219,21 @@ func (s *previewServer) serveFile(w http.ResponseWriter, r *http.Request, f *gen
 // liveReload reloads the page when the project is rebuilt.
 const liveReload = `<script>new EventSource("/_errpages/events").addEventListener("reload",()=>location.reload())</script>`
 
-// previewHTML adds the live-reload script and, for ?scheme=light or dark,
-// forces that palette: the pages switch palettes with prefers-color-scheme,
-// which a preview frame cannot set.
-func previewHTML(page []byte, scheme string) []byte {
+// previewHTML adds the live-reload script (unless the page is framed in
+// the gallery, which reloads as a whole: browsers allow only six open
+// connections per host) and, for ?scheme=light or dark, forces that
+// palette: the pages switch palettes with prefers-color-scheme, which a
+// preview frame cannot set.
+func previewHTML(page []byte, scheme string, reload bool) []byte {
 	const dark = "@media(prefers-color-scheme:dark){"
 	switch scheme {
 	case "dark":
 		page = bytes.Replace(page, []byte(dark), []byte("@media all{"), 1)
 	case "light":
 		page = bytes.Replace(page, []byte(dark), []byte("@media not all{"), 1)
+	}
+	if !reload {
+		return page
 	}
 	i := bytes.LastIndex(page, []byte("</body>"))
 	if i < 0 {
@@ -333,10 +338,10 @@ figcaption{font-size:.875rem;margin-top:.25rem}
 </form>
 <p>{{len .Pages}} pages. Each opens at its own URL with its real status code; <a href="/_negotiate/{{with .Brand}}{{.}}/{{end}}404">/_negotiate/…/404</a> picks the language from your browser's Accept-Language as the servers do.</p>
 <div class="grid">
-{{range .Pages}}<figure><div class="frame"><iframe src="/{{.Path}}?scheme={{$.Scheme}}" title="{{.Code}} preview" loading="lazy"></iframe></div>
+{{range .Pages}}<figure><div class="frame"><iframe src="/{{.Path}}?embed=1&amp;scheme={{$.Scheme}}" title="{{.Code}} preview" loading="lazy"></iframe></div>
 <figcaption><a href="/{{.Path}}">{{.Code}} · {{.Locale}}</a></figcaption></figure>
 {{end}}</div>
-` + liveReload + `<script>new EventSource("/_errpages/events").addEventListener("error",()=>location.reload())</script>
+<script>const es=new EventSource("/_errpages/events");es.addEventListener("reload",()=>location.reload());es.addEventListener("error",e=>{if(e.data)location.reload()})</script>
 </body></html>`))
 
 type galleryBrand struct{ ID, Label string }
