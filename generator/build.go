@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path"
@@ -33,6 +34,23 @@ type BuildOptions struct {
 	// Jobs is how many pages render at once; 0 means GOMAXPROCS. The output
 	// is the same for any value.
 	Jobs int
+	// Shard, if N > 0, builds only the brands of shard K (1 ≤ K ≤ N): a
+	// brand's shard depends on its ID alone, so adding a brand never moves
+	// the others, and the N shards together build every brand once.
+	Shard Shard
+}
+
+// Shard is the K-th of N parts of a multi-brand project.
+type Shard struct{ K, N int }
+
+// has reports whether the brand with this ID belongs to the shard.
+func (s Shard) has(id string) bool {
+	if s.N <= 0 {
+		return true
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32()%uint32(s.N)) == s.K-1
 }
 
 // Summary tells what a build wrote.
@@ -74,7 +92,7 @@ const ManifestName = "manifest.json"
 // build leaves the previous output as it was. It refuses to replace a
 // non-empty folder that is not errpages output.
 func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Summary, error) {
-	brands, err := p.selectBrands(opts.Brands)
+	brands, err := p.selectBrands(opts.Brands, opts.Shard)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -207,13 +225,16 @@ func (p *Project) generate(ctx context.Context, w sink, brands []*brand, opts Bu
 	return sum, nil
 }
 
-func (p *Project) selectBrands(ids []string) ([]*brand, error) {
+func (p *Project) selectBrands(ids []string, shard Shard) ([]*brand, error) {
+	if shard.N > 0 && (shard.K < 1 || shard.K > shard.N) {
+		return nil, fmt.Errorf("shard %d/%d: expected K/N with 1 ≤ K ≤ N", shard.K, shard.N)
+	}
 	if len(ids) == 0 {
-		return p.brands, nil
+		return slices.DeleteFunc(slices.Clone(p.brands), func(b *brand) bool { return !shard.has(b.ID) }), nil
 	}
 	var out []*brand
 	for _, b := range p.brands {
-		if slices.Contains(ids, b.ID) {
+		if slices.Contains(ids, b.ID) && shard.has(b.ID) {
 			out = append(out, b)
 		}
 	}
@@ -572,7 +593,7 @@ func (m *memory) write(name string, data []byte) (ManifestFile, error) {
 // and returns every file by its path in the output folder, with the
 // manifest's description of it.
 func (p *Project) Render(ctx context.Context, opts BuildOptions) (map[string]*File, error) {
-	brands, err := p.selectBrands(opts.Brands)
+	brands, err := p.selectBrands(opts.Brands, opts.Shard)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package generator
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -718,4 +719,46 @@ func TestRebuildKeepsModificationTimes(t *testing.T) {
 	if got := readFile(t, filepath.Join(out, "pages/en/500.html")); got == "edited" || mtime("pages/en/500.html").Equal(old) {
 		t.Error("an edited file of the previous output was carried over")
 	}
+}
+
+// TestShards: the shards of a build are disjoint, and together they hold
+// exactly the brand folders of the full build.
+func TestShards(t *testing.T) {
+	var cfg strings.Builder
+	cfg.WriteString("-- errpages.toml --\nlocales = [\"en\"]\ncodes = [404]\n[server]\ntargets = [\"nginx\"]\n")
+	for i := range 12 {
+		fmt.Fprintf(&cfg, "[brands.b%02d]\nname = \"Brand %d\"\n", i, i)
+	}
+	p := load(t, cfg.String())
+	full := filepath.Join(t.TempDir(), "full")
+	if _, err := p.Build(context.Background(), full, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for k := 1; k <= 3; k++ {
+		out := filepath.Join(t.TempDir(), "shard")
+		if _, err := p.Build(context.Background(), out, BuildOptions{Shard: Shard{k, 3}}); err != nil {
+			t.Fatal(err)
+		}
+		m := readManifest(t, out)
+		if len(m.Brands) == 0 || len(m.Brands) == 12 {
+			t.Errorf("shard %d/3 has %d of 12 brands", k, len(m.Brands))
+		}
+		for _, b := range m.Brands {
+			seen[b]++
+			if got, want := readFile(t, filepath.Join(out, b, ManifestName)), readFile(t, filepath.Join(full, b, ManifestName)); got != want {
+				t.Errorf("brand %s differs between shard %d and the full build", b, k)
+			}
+		}
+	}
+	if len(seen) != 12 {
+		t.Errorf("the shards cover %d of 12 brands", len(seen))
+	}
+	for b, n := range seen {
+		if n != 1 {
+			t.Errorf("brand %s is in %d shards", b, n)
+		}
+	}
+	_, err := p.Build(context.Background(), filepath.Join(t.TempDir(), "x"), BuildOptions{Shard: Shard{4, 3}})
+	wantErr(t, err, "shard 4/3")
 }

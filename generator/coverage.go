@@ -22,7 +22,7 @@ type Missing struct {
 // Coverage lists the translation gaps of the selected brands (all if ids is
 // empty), sorted by brand and locale.
 func (p *Project) Coverage(ids []string) ([]Missing, error) {
-	brands, err := p.selectBrands(ids)
+	brands, err := p.selectBrands(ids, Shard{})
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ type Report struct {
 // writing nothing, and reports the translation gaps. The error lists every
 // problem that stops a build.
 func (p *Project) Check(ctx context.Context, opts BuildOptions) (Report, error) {
-	brands, err := p.selectBrands(opts.Brands)
+	brands, err := p.selectBrands(opts.Brands, opts.Shard)
 	if err != nil {
 		return Report{}, err
 	}

@@ -54,7 +54,8 @@ type Project struct {
 	uiKeys  []string
 	content map[contentKey]*content
 	md      *markdown
-	min     *minify.M
+	min     *minify.M // CSS and SVG
+	pageMin *minify.M // HTML only: each brand's CSS is minified once, not per page
 
 	configName  string // as messages name it
 	configSrc   []byte
@@ -86,9 +87,10 @@ type brand struct {
 }
 
 type theme struct {
-	page   *template.Template
-	css    string
-	uiKeys []string // the .T strings page.html uses
+	page    *template.Template
+	css     string
+	cssFile string   // as messages name it
+	uiKeys  []string // the .T strings page.html uses
 }
 
 // Load reads, decodes and validates a project. Every problem found is
@@ -103,6 +105,7 @@ func Load(opts Options) (*Project, error) {
 		content:  map[contentKey]*content{},
 		md:       newMarkdown(),
 		min:      newMinifier(),
+		pageMin:  newPageMinifier(),
 		rendered: map[renderKey]template.HTML{},
 	}
 	// Problems in the configuration, the locale files and the content are
@@ -251,11 +254,16 @@ func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error
 		themes[b.Theme] = t
 	}
 	bd.theme = t
-	bd.css = template.CSS(paletteCSS(b.Colors) + t.css)
+	css := paletteCSS(b.Colors) + t.css
 	if b.Font != "" {
 		// Validated: family names, quotes and commas only.
-		bd.css += template.CSS("body{font-family:" + b.Font + "}")
+		css += "body{font-family:" + b.Font + "}"
 	}
+	minCSS, err := p.min.String("text/css", css)
+	if err != nil {
+		return nil, &Error{File: t.cssFile, Msg: "cannot minify: " + err.Error()}
+	}
+	bd.css = template.CSS(minCSS)
 	if b.Footer != "" {
 		line, _ := at("footer")
 		footer, err := p.md.render(&content{src: source{display: p.configName}, body: []byte(b.Footer), bodyLine: line}, false)
@@ -327,7 +335,7 @@ func (p *Project) loadTheme(name string) (*theme, error) {
 	for _, t := range tmpl.Templates() {
 		trees = append(trees, t.Tree)
 	}
-	return &theme{page: tmpl, css: string(cssText), uiKeys: templateUIKeys(trees)}, nil
+	return &theme{page: tmpl, css: string(cssText), cssFile: style.display, uiKeys: templateUIKeys(trees)}, nil
 }
 
 // templateError turns "template: NAME:LINE:COL: msg" into an *Error.
@@ -409,6 +417,15 @@ func newMinifier() *minify.M {
 	m := minify.New()
 	m.Add("text/css", &css.Minifier{})
 	m.Add("image/svg+xml", &svg.Minifier{})
+	m.Add("text/html", &html.Minifier{KeepDocumentTags: true, KeepEndTags: true})
+	return m
+}
+
+// newPageMinifier minifies pages whose <style> is already minified: with
+// no CSS minifier registered, the HTML minifier copies style blocks as they
+// are.
+func newPageMinifier() *minify.M {
+	m := minify.New()
 	m.Add("text/html", &html.Minifier{KeepDocumentTags: true, KeepEndTags: true})
 	return m
 }

@@ -121,7 +121,7 @@ func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (
 	if err := b.theme.page.Execute(&buf, d); err != nil {
 		return nil, templateError(err)
 	}
-	html, err := p.min.Bytes("text/html", buf.Bytes())
+	html, err := p.pageMin.Bytes("text/html", buf.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("theme %q: minifying the %s page of %d: %w", b.Theme, locale, code, err)
 	}

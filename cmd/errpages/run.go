@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"text/tabwriter"
@@ -29,7 +30,7 @@ const (
 const usage = `errpages generates branded, localized HTTP error pages and server configuration.
 
 Usage:
-  errpages build [-c errpages.toml] [-o DIR] [--brand ID]...   build pages into DIR (default: dist)
+  errpages build [-c errpages.toml] [-o DIR] [--brand ID]... [--shard K/N] [-j N]   build pages into DIR (default: dist)
   errpages check [-c errpages.toml] [--brand ID]...            validate everything, write nothing
   errpages serve [-c errpages.toml] [--addr 127.0.0.1:8080]   preview every page, live reload
   errpages init [DIR]                                         start a project in DIR (default: .)
@@ -130,6 +131,17 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	quiet := fs.Bool("q", false, "print nothing but errors")
 	verbose := fs.Bool("v", false, "also list what was written, brand by brand")
 	jobs := fs.Int("j", 0, "render `N` pages at once (default: the number of CPUs)")
+	var shard generator.Shard
+	fs.Func("shard", "build only shard `K/N` of the brands (for CI matrices)", func(v string) error {
+		k, n, ok := strings.Cut(v, "/")
+		var err1, err2 error
+		shard.K, err1 = strconv.Atoi(k)
+		shard.N, err2 = strconv.Atoi(n)
+		if !ok || err1 != nil || err2 != nil || shard.N < 1 || shard.K < 1 || shard.K > shard.N {
+			return fmt.Errorf("expected K/N with 1 ≤ K ≤ N, e.g. 2/4")
+		}
+		return nil
+	})
 	if code := parse(fs, args, stdout); code >= 0 {
 		return code
 	}
@@ -152,7 +164,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(configPath(*config)), "dist")
 	}
-	opts := generator.BuildOptions{Brands: brands, Jobs: *jobs}
+	opts := generator.BuildOptions{Brands: brands, Jobs: *jobs, Shard: shard}
 	stop := func() {}
 	if !*quiet {
 		stop = progressLine(stderr, &opts)
