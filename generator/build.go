@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -115,7 +116,7 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return Summary{}, err
 	}
-	w := &writer{root: tmp, prevRoot: out, prev: previousFiles(out)}
+	w := &writer{root: tmp, prevRoot: out}
 	sum, err := p.generate(ctx, w, brands, opts)
 	if err != nil {
 		return Summary{}, err
@@ -145,14 +146,21 @@ func (c *counter) step() {
 	}
 }
 
-// sink receives the files of a build: a folder on disk, or nothing when
-// only checking.
+// sink receives the files of a build: a folder on disk, memory, or
+// nothing when only checking.
 type sink interface {
+	// startBrand says that the files of the brand with this ID come next.
+	startBrand(id string)
 	write(name string, data []byte) (ManifestFile, error)
+	// brandWritten describes the files written since startBrand.
+	brandWritten(files []ManifestFile)
 }
 
 // discard is the sink of Check: it keeps nothing.
 type discard struct{}
+
+func (discard) startBrand(string)           {}
+func (discard) brandWritten([]ManifestFile) {}
 
 func (discard) write(name string, data []byte) (ManifestFile, error) {
 	sum := sha256.Sum256(data)
@@ -172,9 +180,22 @@ func (p *Project) generate(ctx context.Context, w sink, brands []*brand, opts Bu
 			prog.total += len(b.locales) * (len(site.IISPages()) - len(b.codes))
 		}
 	}
-	var all []ManifestFile
+	count := func(files ...ManifestFile) {
+		for _, f := range files {
+			sum.Files++
+			sum.Bytes += int64(f.Bytes)
+			if f.Kind == "page" {
+				sum.Pages++
+			}
+		}
+	}
+	// The root manifest lists every file of a single brand; in a
+	// multi-brand project it lists the brand manifests, so that memory does
+	// not grow with the number of brands.
+	var root []ManifestFile
 	multi := len(p.brands) > 1 || p.brands[0].ID != ""
 	for _, b := range brands {
+		w.startBrand(b.ID)
 		files, err := p.buildBrand(ctx, w, b, b.ID, prog, opts.Jobs)
 		if err != nil {
 			return Summary{}, err
@@ -190,8 +211,14 @@ func (p *Project) generate(ctx context.Context, w sink, brands []*brand, opts Bu
 			files[i].Brand = b.ID
 			files[i].Path = path.Join(b.ID, files[i].Path)
 		}
+		w.brandWritten(files)
+		count(files...)
 		sum.Brands++
-		all = append(all, files...)
+		if multi {
+			root = append(root, files[len(files)-1])
+		} else {
+			root = files
+		}
 	}
 	if p.withGallery {
 		page, err := p.gallery(brands)
@@ -203,25 +230,21 @@ func (p *Project) generate(ctx context.Context, w sink, brands []*brand, opts Bu
 			return Summary{}, err
 		}
 		mf.Kind, mf.Format = "gallery", "html"
-		all = append(all, mf)
+		w.brandWritten([]ManifestFile{mf})
+		count(mf)
+		root = append(root, mf)
 	}
-	root := Manifest{Generator: "errpages", Files: all}
+	m := Manifest{Generator: "errpages", Files: root}
 	if multi {
 		for _, b := range brands {
-			root.Brands = append(root.Brands, b.ID)
+			m.Brands = append(m.Brands, b.ID)
 		}
 	}
-	mf, err := writeManifest(w, "", root)
+	mf, err := writeManifest(w, "", m)
 	if err != nil {
 		return Summary{}, err
 	}
-	for _, f := range append(all, mf) {
-		sum.Files++
-		sum.Bytes += int64(f.Bytes)
-		if f.Kind == "page" {
-			sum.Pages++
-		}
-	}
+	count(mf)
 	return sum, nil
 }
 
@@ -445,10 +468,21 @@ func dedupe(err error) error {
 // upload moves only what changed.
 type writer struct {
 	root     string
-	seen     map[[32]byte]string // content hash → first path written
+	seen     map[[32]byte]string // content hash → first path written, this brand
 	prevRoot string
-	prev     map[string]string // path → sha256 in the previous output
+	prevDir  string            // the brand's folder in the previous output
+	prev     map[string]string // path in prevDir → sha256 there
 }
+
+// startBrand forgets the previous brand's files, so memory stays flat as
+// brands grow, and reads this brand's manifest of the previous output.
+func (w *writer) startBrand(id string) {
+	w.seen = map[[32]byte]string{}
+	w.prevDir = id
+	w.prev = previousFiles(filepath.Join(w.prevRoot, id))
+}
+
+func (w *writer) brandWritten([]ManifestFile) {}
 
 // linkPrevious links the previous output's file name to full if it still
 // holds exactly data (nobody edited it since).
@@ -487,7 +521,7 @@ func (w *writer) write(name string, data []byte) (ManifestFile, error) {
 	if w.seen == nil {
 		w.seen = map[[32]byte]string{}
 	}
-	if w.prev[name] == hexSum && w.linkPrevious(name, full, data) {
+	if rel, ok := strings.CutPrefix(name, w.prevDir+"/"); (ok || w.prevDir == "") && w.prev[cmp.Or(rel, name)] == hexSum && w.linkPrevious(name, full, data) {
 		if _, ok := w.seen[sum]; !ok {
 			w.seen[sum] = full
 		}
@@ -504,13 +538,32 @@ func (w *writer) write(name string, data []byte) (ManifestFile, error) {
 	return ManifestFile{Path: name, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}, nil
 }
 
+// writeManifest writes m with one line per file: easy to diff and to grep,
+// and encoded entry by entry, so a build of many brands needs no second
+// copy of it in memory.
 func writeManifest(w sink, dir string, m Manifest) (ManifestFile, error) {
 	slices.SortFunc(m.Files, func(a, b ManifestFile) int { return strings.Compare(a.Path, b.Path) })
-	data, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return ManifestFile{}, err
+	var buf bytes.Buffer
+	buf.Grow(200 * (len(m.Files) + 1))
+	buf.WriteString("{\n  \"generator\": \"errpages\",\n")
+	if m.Brands != nil {
+		brands, _ := json.Marshal(m.Brands)
+		fmt.Fprintf(&buf, "  \"brands\": %s,\n", brands)
 	}
-	mf, err := w.write(path.Join(dir, ManifestName), append(data, '\n'))
+	buf.WriteString("  \"files\": [")
+	for i, f := range m.Files {
+		line, err := json.Marshal(f)
+		if err != nil {
+			return ManifestFile{}, err
+		}
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n    ")
+		buf.Write(line)
+	}
+	buf.WriteString("\n  ]\n}\n")
+	mf, err := w.write(path.Join(dir, ManifestName), buf.Bytes())
 	mf.Path, mf.Kind, mf.Format = ManifestName, "manifest", "json"
 	return mf, err
 }
@@ -589,6 +642,17 @@ func (m *memory) write(name string, data []byte) (ManifestFile, error) {
 	return mf, nil
 }
 
+func (m *memory) startBrand(string) {}
+
+// brandWritten keeps the manifest's description of each file.
+func (m *memory) brandWritten(files []ManifestFile) {
+	for _, mf := range files {
+		if f := m.files[mf.Path]; f != nil {
+			f.ManifestFile = mf
+		}
+	}
+}
+
 // Render builds the selected brands in memory, as Build would write them,
 // and returns every file by its path in the output folder, with the
 // manifest's description of it.
@@ -600,16 +664,6 @@ func (p *Project) Render(ctx context.Context, opts BuildOptions) (map[string]*Fi
 	m := &memory{files: map[string]*File{}}
 	if _, err := p.generate(ctx, m, brands, opts); err != nil {
 		return nil, err
-	}
-	// generate describes each file once it is written; copy that in.
-	var root Manifest
-	if err := json.Unmarshal(m.files[ManifestName].Data, &root); err != nil {
-		return nil, err
-	}
-	for _, mf := range root.Files {
-		if f := m.files[mf.Path]; f != nil {
-			f.ManifestFile = mf
-		}
 	}
 	return m.files, nil
 }

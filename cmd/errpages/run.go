@@ -228,21 +228,32 @@ func progressLine(stderr io.Writer, opts *generator.BuildOptions) (stop func()) 
 }
 
 // printWritten lists, per brand, how many files of each kind the build
-// wrote, from the output's manifest.
+// wrote, from the output's manifests.
 func printWritten(w io.Writer, dir string) {
-	data, err := os.ReadFile(filepath.Join(dir, generator.ManifestName))
-	var m generator.Manifest
-	if err != nil || json.Unmarshal(data, &m) != nil {
-		return
+	read := func(name string) []generator.ManifestFile {
+		var m generator.Manifest
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || json.Unmarshal(data, &m) != nil {
+			return nil
+		}
+		return m.Files
 	}
 	counts := map[string]map[string]int{}
 	var brands []string
-	for _, f := range m.Files {
-		if counts[f.Brand] == nil {
-			counts[f.Brand] = map[string]int{}
-			brands = append(brands, f.Brand)
+	add := func(brand, kind string) {
+		if counts[brand] == nil {
+			counts[brand] = map[string]int{}
+			brands = append(brands, brand)
 		}
-		counts[f.Brand][f.Kind]++
+		counts[brand][kind]++
+	}
+	for _, f := range read(generator.ManifestName) {
+		if f.Kind == "manifest" && f.Brand != "" {
+			for _, bf := range read(f.Path) {
+				add(f.Brand, bf.Kind)
+			}
+		}
+		add(f.Brand, f.Kind)
 	}
 	for _, b := range brands {
 		name := b
