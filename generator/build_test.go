@@ -762,3 +762,24 @@ func TestShards(t *testing.T) {
 	_, err := p.Build(context.Background(), filepath.Join(t.TempDir(), "x"), BuildOptions{Shard: Shard{4, 3}})
 	wantErr(t, err, "shard 4/3")
 }
+
+func TestRebuildKeepsModificationTimesPerBrand(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "dist")
+	project := "-- errpages.toml --\nlocales = [\"en\"]\ncodes = [404]\n[server]\ntargets = []\n[brands.a]\nname = \"A\"\n[brands.b]\nname = \"B\"\n"
+	if _, err := load(t, project).Build(context.Background(), out, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, f := range []string{"a/pages/en/404.html", "b/pages/en/404.html"} {
+		os.Chtimes(filepath.Join(out, f), old, old)
+	}
+	changed := strings.Replace(project, "name = \"B\"", "name = \"Bee\"", 1)
+	if _, err := load(t, changed).Build(context.Background(), out, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fa, _ := os.Stat(filepath.Join(out, "a/pages/en/404.html"))
+	fb, _ := os.Stat(filepath.Join(out, "b/pages/en/404.html"))
+	if !fa.ModTime().Equal(old) || fb.ModTime().Equal(old) {
+		t.Errorf("brand a (unchanged) mtime %v, brand b (changed) mtime %v", fa.ModTime(), fb.ModTime())
+	}
+}
