@@ -105,12 +105,12 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 		parent = "."
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return Summary{}, err
+		return Summary{}, fmt.Errorf("%s: cannot create the output folder: %w", out, err)
 	}
 	removeStale(parent, base)
 	tmp, err := os.MkdirTemp(parent, "."+base+".errpages-")
 	if err != nil {
-		return Summary{}, err
+		return Summary{}, fmt.Errorf("%s: cannot create the output folder: %w", out, err)
 	}
 	defer os.RemoveAll(tmp) // after a successful swap it holds the old output
 	if err := os.Chmod(tmp, 0o755); err != nil {

@@ -146,10 +146,12 @@ func decodeConfig(file string, src []byte) ([]Brand, bool, error) {
 		brands = append(brands, fc.Brand)
 	}
 	ids := slices.Sorted(maps.Keys(fc.Brands))
+	var badIDs []string
 	for _, id := range ids {
 		if !brandID.MatchString(id) {
 			line, col := keyPosition(src, toml.Key{"brands", id})
 			errs.addf(file, line, col, "brand id %q: use lower-case letters, digits, '-' and '_' (it names the brand's output folder)", id)
+			badIDs = append(badIDs, id)
 			continue
 		}
 		b := fc.Brand.clone()
@@ -165,6 +167,9 @@ func decodeConfig(file string, src []byte) ([]Brand, bool, error) {
 		brands = append(brands, b)
 	}
 	for _, k := range topKeys(md.Undecoded()) {
+		if len(k) > 1 && k[0] == "brands" && slices.Contains(badIDs, k[1]) {
+			continue // already reported: the brand's ID
+		}
 		line, col := keyPosition(src, k)
 		errs.addf(file, line, col, "unknown key %q%s", k.String(), suggest(k))
 	}
@@ -355,7 +360,16 @@ func tomlError(file string, src []byte, err error) error {
 		if pe.LastKey != "" && !strings.Contains(msg, pe.LastKey) {
 			msg = pe.LastKey + ": " + msg
 		}
-		return &Error{File: file, Line: pe.Position.Line, Col: pe.Position.Col, Msg: msg}
+		line, col := pe.Position.Line, pe.Position.Col
+		// An error found at a line's end is reported past it, on the next
+		// (often empty) line: point at the end of the line instead.
+		lines := strings.Split(string(src), "\n")
+		if line > 1 && line <= len(lines) && lines[line-1] == "" && col > 1 {
+			line, col = line-1, len(lines[line-2])+1
+		} else if line >= 1 && line <= len(lines) && col > len(lines[line-1])+1 {
+			col = len(lines[line-1]) + 1
+		}
+		return &Error{File: file, Line: line, Col: col, Msg: msg}
 	}
 	// Type mismatches read: toml: line 3 (last key "name"): incompatible types: ...
 	msg := strings.TrimPrefix(err.Error(), "toml: ")
@@ -365,6 +379,8 @@ func tomlError(file string, src []byte, err error) error {
 		rest := msg[len(m[0]):]
 		if t := typeRe.FindStringSubmatch(rest); t != nil {
 			rest = fmt.Sprintf("expected %s, found %s", tomlTypeName(t[2]), tomlTypeName(t[1]))
+		} else if t := mismatchRe.FindStringSubmatch(rest); t != nil {
+			rest = fmt.Sprintf("expected %s, found %s", tomlTypeName(t[1]), tomlTypeName(t[2]))
 		}
 		return &Error{File: file, Line: line, Col: col, Msg: m[2] + ": " + rest}
 	}
@@ -372,8 +388,9 @@ func tomlError(file string, src []byte, err error) error {
 }
 
 var (
-	lastKeyRe = regexp.MustCompile(`^(line \d+ )?\(last key "([^"]*)"\): `)
-	typeRe    = regexp.MustCompile(`TOML value has type (\S+); destination has type (\S+)`)
+	lastKeyRe  = regexp.MustCompile(`^(line \d+ )?\(last key "([^"]*)"\): `)
+	typeRe     = regexp.MustCompile(`TOML value has type (\S+); destination has type (\S+)`)
+	mismatchRe = regexp.MustCompile(`type mismatch for \S+: expected (\S+) but found (\S+)`)
 )
 
 func tomlTypeName(t string) string {
@@ -384,7 +401,7 @@ func tomlTypeName(t string) string {
 		return "an integer"
 	case strings.HasPrefix(t, "float"):
 		return "a number"
-	case t == "bool":
+	case t == "bool", t == "boolean":
 		return "true or false"
 	case t == "slice", strings.HasPrefix(t, "[]"):
 		return "an array"
@@ -455,7 +472,7 @@ func editDistance(a, b string) int {
 // private, so this small scanner recovers them for messages; it returns 0, 0
 // when it cannot tell.
 func keyPosition(src []byte, key toml.Key) (int, int) {
-	want := key.String()
+	want := strings.Join(key, ".")
 	var table string
 	lines := strings.Split(string(src), "\n")
 	for i, raw := range lines {

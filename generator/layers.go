@@ -2,9 +2,11 @@ package generator
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"slices"
+	"strings"
 )
 
 // layers resolves a file in the project folder first and in the built-in
@@ -31,16 +33,80 @@ func (l *layers) projectName(name string) string {
 	return path.Join(l.dir, name)
 }
 
+// maxFile bounds every text file errpages reads (configuration, content,
+// locale strings, templates, styles): a page must fit in its budget anyway,
+// and a huge file must not exhaust memory.
+const maxFile = 1 << 20
+
+// readProject reads a file of the project folder, refusing files over max
+// bytes and symbolic links that lead outside the folder. It returns an
+// error wrapping fs.ErrNotExist when there is no such file.
+func readProject(fsys fs.FS, display, name string, max int64) ([]byte, error) {
+	// A folder on the way may be a link too: check each one.
+	for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
+		if fi, err := fs.Lstat(fsys, dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			if err := checkSymlink(fsys, display, dir); err != nil {
+				return nil, err
+			}
+		}
+	}
+	fi, err := fs.Lstat(fsys, name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, &Error{File: display, Msg: "cannot read: " + errText(err, name)}
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		if err := checkSymlink(fsys, display, name); err != nil {
+			return nil, err
+		}
+		if fi, err = fs.Stat(fsys, name); err != nil {
+			return nil, &Error{File: display, Msg: "cannot read: " + errText(err, name)}
+		}
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &Error{File: display, Msg: "not a regular file"}
+	}
+	if fi.Size() > max {
+		return nil, &Error{File: display, Msg: fmt.Sprintf("file is %d bytes; the limit is %d", fi.Size(), max)}
+	}
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, &Error{File: display, Msg: "cannot read: " + errText(err, name)}
+	}
+	return data, nil
+}
+
+// checkSymlink refuses a symbolic link that leads outside the project folder.
+func checkSymlink(fsys fs.FS, display, name string) error {
+	target, err := fs.ReadLink(fsys, name)
+	if err != nil || path.IsAbs(target) || strings.HasPrefix(target, "\\") ||
+		!fs.ValidPath(path.Join(path.Dir(name), target)) {
+		return &Error{File: display, Msg: fmt.Sprintf("%s is a symbolic link to %q, outside the project folder: refused", name, target)}
+	}
+	return nil
+}
+
+// errText drops the "open NAME: " that fs errors repeat.
+func errText(err error, name string) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
 // read returns the project's file if it has one, else the built-in one.
 // ok is false when neither exists.
 func (l *layers) read(name string) (src source, ok bool, err error) {
 	if l.project != nil {
-		data, err := fs.ReadFile(l.project, name)
+		data, err := readProject(l.project, l.projectName(name), name, maxFile)
 		if err == nil {
 			return source{name, l.projectName(name), data, false}, true, nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return source{}, false, &Error{File: l.projectName(name), Msg: err.Error()}
+			return source{}, false, err
 		}
 	}
 	data, err := fs.ReadFile(l.builtin, name)
@@ -61,11 +127,11 @@ func (l *layers) readBoth(name string) ([]source, error) {
 		out = append(out, source{name, "(built-in) " + name, data, true})
 	}
 	if l.project != nil {
-		data, err := fs.ReadFile(l.project, name)
+		data, err := readProject(l.project, l.projectName(name), name, maxFile)
 		if err == nil {
 			out = append(out, source{name, l.projectName(name), data, false})
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, &Error{File: l.projectName(name), Msg: err.Error()}
+			return nil, err
 		}
 	}
 	return out, nil

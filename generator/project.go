@@ -10,6 +10,7 @@ package generator
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -153,12 +154,15 @@ func (p *Project) readConfig(opts Options) ([]Brand, error) {
 		}
 		return []Brand{defaultBrand()}, nil
 	}
-	data, err := fs.ReadFile(opts.Project, name)
+	data, err := readProject(opts.Project, display, name, maxFile)
 	if err != nil {
 		if !required && isNotExist(err) {
 			return []Brand{defaultBrand()}, nil
 		}
-		return nil, &Error{File: display, Msg: strings.TrimPrefix(err.Error(), "open "+name+": ")}
+		if isNotExist(err) {
+			return nil, &Error{File: display, Msg: "configuration file not found"}
+		}
+		return nil, err
 	}
 	data, err = textFile(source{display: display, data: data})
 	if err != nil {
@@ -371,18 +375,18 @@ func (p *Project) loadLogo(name string, at func(string) (int, int)) (template.UR
 	var data []byte
 	err := fs.ErrNotExist
 	if p.layers.project != nil {
-		data, err = fs.ReadFile(p.layers.project, name)
+		data, err = readProject(p.layers.project, display, name, maxLogo)
+	}
+	if isNotExist(err) {
+		line, col := at("logo")
+		return "", &Error{File: p.configName, Line: line, Col: col, Msg: fmt.Sprintf("logo %q: logo not found", name)}
 	}
 	if err != nil {
-		line, col := at("logo")
-		msg := "logo not found"
-		if !isNotExist(err) {
-			msg = "cannot read logo: " + err.Error()
+		var e *Error
+		if errors.As(err, &e) && strings.HasPrefix(e.Msg, "file is ") {
+			e.Msg = strings.Replace(e.Msg, "file is", "logo is", 1) + ", since it is inlined into every page"
 		}
-		return "", &Error{File: p.configName, Line: line, Col: col, Msg: fmt.Sprintf("logo %q: %s", name, msg)}
-	}
-	if len(data) > maxLogo {
-		return "", &Error{File: display, Msg: fmt.Sprintf("logo is %d bytes; the limit is %d, since it is inlined into every page", len(data), maxLogo)}
+		return "", err
 	}
 	switch strings.ToLower(path.Ext(name)) {
 	case ".svg":

@@ -2,9 +2,11 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"strconv"
 )
 
 // Page is one rendered error page in both formats.
@@ -121,17 +123,18 @@ func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (
 	if err := b.theme.page.Execute(&buf, d); err != nil {
 		return nil, templateError(err)
 	}
+	name := cmp.Or(d.IISCode, strconv.Itoa(int(code)))
 	html, err := p.pageMin.Bytes("text/html", buf.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("theme %q: minifying the %s page of %d: %w", b.Theme, locale, code, err)
+		return nil, fmt.Errorf("theme %q: minifying the %s page of %s: %w", b.Theme, locale, name, err)
 	}
 	if len(html) < minPageBytes {
-		return nil, fmt.Errorf("theme %q: the %s page of %d is %d bytes; pages must be at least %d bytes, or older browsers show their own page instead",
-			b.Theme, locale, code, len(html), minPageBytes)
+		return nil, fmt.Errorf("theme %q: the %s page of %s is %d bytes; pages must be at least %d bytes, or older browsers show their own page instead",
+			b.Theme, locale, name, len(html), minPageBytes)
 	}
 	if int64(len(html)) > int64(b.PageBudget) {
-		return nil, fmt.Errorf("the %s page of %d is %d bytes, over the page_budget of %d bytes: shorten the content, shrink the logo or raise page_budget",
-			locale, code, len(html), b.PageBudget)
+		return nil, fmt.Errorf("the %s page of %s is %d bytes, over the page_budget of %d bytes: shorten the content, shrink the logo or raise page_budget",
+			locale, name, len(html), b.PageBudget)
 	}
 	js, err := json.Marshal(struct {
 		Type   string     `json:"type"`

@@ -164,6 +164,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(configPath(*config)), "dist")
 	}
+	if err := outsideInputs(dir, filepath.Dir(configPath(*config))); err != nil {
+		return fail(stderr, err)
+	}
 	opts := generator.BuildOptions{Brands: brands, Jobs: *jobs, Shard: shard}
 	stop := func() {}
 	if !*quiet {
@@ -319,6 +322,22 @@ func printCoverage(w io.Writer, missing []generator.Missing, all bool) {
 	if !all {
 		fmt.Fprintln(w, "errpages: run errpages check -v to list every key")
 	}
+}
+
+// outsideInputs refuses an output folder inside the project's own input
+// folders: a build would replace them.
+func outsideInputs(out, project string) error {
+	o, err1 := filepath.Abs(out)
+	p, err2 := filepath.Abs(project)
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
+	for _, in := range []string{"content", "locales", "themes", "assets"} {
+		if rel, err := filepath.Rel(filepath.Join(p, in), o); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("%s: the output folder is inside the project's %s/ folder, which the build reads: choose another with -o", out, in)
+		}
+	}
+	return nil
 }
 
 func configPath(flagValue string) string {
