@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/errpages/errpages/generator"
+)
+
+// consistent checks that out is a complete errpages output: every file its
+// manifest lists exists with the listed bytes. It returns the brand name
+// found in the 404 page, to tell the old output from a new one.
+func consistent(t *testing.T, out string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(out, generator.ManifestName))
+	if err != nil {
+		t.Fatalf("no manifest: %v", err)
+	}
+	var m generator.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	for _, f := range m.Files {
+		b, err := os.ReadFile(filepath.Join(out, f.Path))
+		sum := sha256.Sum256(b)
+		if err != nil || hex.EncodeToString(sum[:]) != f.SHA256 {
+			t.Fatalf("%s does not match the manifest (%v): a damaged output", f.Path, err)
+		}
+	}
+	page, _ := os.ReadFile(filepath.Join(out, "pages/en/404.html"))
+	for _, name := range []string{"Before", "After"} {
+		if bytes.Contains(page, []byte(name)) {
+			return name
+		}
+	}
+	return ""
+}
+
+// TestInterruptedBuilds kills errpages build with SIGKILL at random points
+// and checks that the output is always one complete build, the previous one
+// unless the new build had finished; the next build leaves no temporary
+// folders. SIGINT stops a build with exit 130 and the same guarantee.
+func TestInterruptedBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "errpages")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	config := func(name string) string {
+		p := filepath.Join(dir, name+".toml")
+		os.WriteFile(p, []byte("name = \""+name+"\"\n[server]\ntargets = [\"nginx\", \"apache\"]\n"), 0o644)
+		return p
+	}
+	before, after := config("Before"), config("After")
+	out := filepath.Join(dir, "out")
+	build := func(cfg string) *exec.Cmd {
+		return exec.Command(bin, "build", "-q", "-c", cfg, "-o", out)
+	}
+	start := time.Now()
+	if b, err := build(before).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	full := time.Since(start)
+	rng := rand.New(rand.NewPCG(1, 2))
+	interrupted := 0
+	for i := range 20 {
+		cmd := build(after)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(full))))
+		cmd.Process.Kill()
+		err := cmd.Wait()
+		got := consistent(t, out)
+		if err != nil {
+			interrupted++
+			if got != "Before" {
+				t.Fatalf("run %d: killed, and the output is %q, not the previous build", i, got)
+			}
+		} else if got != "After" {
+			t.Fatalf("run %d: finished, and the output is %q", i, got)
+		} else {
+			// Put the old output back, so the next kill is meaningful.
+			if b, err := build(before).CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, b)
+			}
+		}
+	}
+	if interrupted < 10 {
+		t.Errorf("only %d of 20 kills interrupted a build", interrupted)
+	}
+	if b, err := build(before).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".out.errpages-*")); len(left) > 0 {
+		t.Errorf("temporary folders left after the next build: %v", left)
+	}
+
+	// SIGINT: exit 130, previous output intact, nothing left behind.
+	cmd := build(after)
+	cmd.Start()
+	time.Sleep(full / 3)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("SIGINT: %v, want exit status 130", err)
+	}
+	if got := consistent(t, out); got != "Before" {
+		t.Errorf("after SIGINT the output is %q", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".out.errpages-*")); len(left) > 0 {
+		t.Errorf("SIGINT left temporary folders: %v", left)
+	}
+	t.Logf("full build %v; %d of 20 kills interrupted a build", full.Round(time.Millisecond), interrupted)
+}
