@@ -32,13 +32,13 @@ http {
     scgi_temp_path %[2]s/tmp/scgi;
     types { text/html html; text/plain txt; }
     default_type text/plain;
-    include %[3]s/nginx/http.conf;
+    include "%[3]s/nginx/http.conf";
     client_header_timeout 1s;
     server {
         listen 127.0.0.1:%[4]d;
         server_name localhost;
         root %[2]s/site;
-        include %[3]s/nginx/server.conf;
+        include "%[3]s/nginx/server.conf";
         location /secret {
             auth_basic "Restricted";
             auth_basic_user_file %[2]s/htpasswd;

@@ -284,15 +284,15 @@ func (p Palette) contrastPairs() []colorPair {
 
 func (s *Server) validate(file string, at func(key ...string) (int, int)) error {
 	var errs errorList
-	if !strings.HasPrefix(s.URLPrefix, "/") || strings.Contains(s.URLPrefix, "..") || strings.ContainsAny(s.URLPrefix, " \"'\\;{}#?%") {
+	if !urlPrefixRe.MatchString(s.URLPrefix) || strings.Contains(s.URLPrefix, "..") || strings.Contains(s.URLPrefix, "//") {
 		line, col := at("url_prefix")
-		errs.addf(file, line, col, "server.url_prefix %q: expected a local URL path such as \"/_errors/\" (no host, no spaces or quotes)", s.URLPrefix)
+		errs.addf(file, line, col, "server.url_prefix %q: expected a local URL path such as \"/_errors/\" (letters, digits, '/', '_', '-', '.' and '~')", s.URLPrefix)
 	} else if !strings.HasSuffix(s.URLPrefix, "/") {
 		s.URLPrefix += "/"
 	}
-	if !strings.HasPrefix(s.Root, "/") && !winAbs.MatchString(s.Root) || strings.ContainsAny(s.Root, "\"';{}\n") {
+	if !strings.HasPrefix(s.Root, "/") || !rootRe.MatchString(s.Root) || strings.Contains(s.Root, "/../") || strings.HasSuffix(s.Root, "/..") {
 		line, col := at("root")
-		errs.addf(file, line, col, "server.root %q: expected the absolute path where the output will live on the server", s.Root)
+		errs.addf(file, line, col, "server.root %q: expected the absolute path where the output will live on the server (no quotes, $, \\, braces or control characters)", s.Root)
 	}
 	for _, t := range s.Targets {
 		if !slices.Contains(servers.Targets, t) {
@@ -337,7 +337,8 @@ var (
 	retryAfterRe   = regexp.MustCompile(`^[0-9]{1,9}$`)
 	cacheControlRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9=, _-]*$`)
 	safeName       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
-	winAbs         = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
+	urlPrefixRe    = regexp.MustCompile(`^/([A-Za-z0-9_.~-]+/?)+$`)
+	rootRe         = regexp.MustCompile(`^/[^"'$\\{};#\x00-\x1f\x7f]*$`)
 )
 
 func firstDuplicate[T comparable](s []T) T {

@@ -2,8 +2,13 @@ package generator
 
 import (
 	"bytes"
+	"encoding/xml"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/errpages/errpages/generator/servers"
 
 	"golang.org/x/net/html"
 )
@@ -120,4 +125,85 @@ func tomlQuote(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// FuzzServerConfig feeds server settings through the configuration and, when
+// they are accepted, checks that every generated server file is well formed:
+// nginx blocks and quotes balance and every directive ends, Apache quotes
+// balance, and IIS web.config is XML. nginx -t and apache2 -t run on samples
+// in the e2e tests.
+func FuzzServerConfig(f *testing.F) {
+	f.Add("/_errors/", "/var/www/errpages", "en,de", "120", "max-age=60")
+	f.Add("/errors/pages/", "/srv/my site/é", "zh-Hant,pt-BR", "Wed, 21 Oct 2026 07:28:00 GMT", "private, no-store")
+	f.Add("/_e$rr/", "/var/www/x;y", "en", "1;2", "x\"y")
+	f.Add("/a/../b/", "/x/{y}", "de-AT", "", "no-cache")
+	f.Fuzz(func(t *testing.T, prefix, root, locales, retry, cache string) {
+		var ls []string
+		for _, l := range strings.Split(locales, ",") {
+			if l != "" {
+				ls = append(ls, tomlQuote(l))
+			}
+		}
+		cfg := fmt.Sprintf("locales = [%s]\ncodes = [401, 404, 503]\n[server]\nurl_prefix = %s\nroot = %s\nretry_after = { 503 = %s }\ncache_control = { 404 = %s }\n",
+			strings.Join(ls, ", "), tomlQuote(prefix), tomlQuote(root), tomlQuote(retry), tomlQuote(cache))
+		brands, _, err := decodeConfig("errpages.toml", []byte(cfg))
+		if err != nil {
+			return
+		}
+		b := &brand{Brand: brands[0], locales: brands[0].Locales, codes: brands[0].Codes}
+		if len(b.locales) == 0 {
+			b.locales = []LocaleTag{"en"}
+		}
+		b.DefaultLocale = b.locales[0]
+		site := b.site()
+		for _, target := range servers.Targets {
+			files, err := servers.Write(target, site)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, file := range files {
+				checkServerFile(t, target, file.Path, string(file.Data))
+			}
+		}
+	})
+}
+
+func checkServerFile(t *testing.T, target, name, data string) {
+	t.Helper()
+	switch {
+	case target == "nginx":
+		depth := 0
+		for i, line := range strings.Split(data, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			if strings.Count(line, `"`)-strings.Count(line, `\"`) != 0 && (strings.Count(line, `"`)-strings.Count(line, `\"`))%2 != 0 {
+				t.Fatalf("%s:%d: unbalanced quotes: %s", name, i+1, line)
+			}
+			if !strings.HasSuffix(line, ";") && !strings.HasSuffix(line, "{") && !strings.HasSuffix(line, "}") {
+				t.Fatalf("%s:%d: unterminated directive: %s", name, i+1, line)
+			}
+			for _, v := range regexp.MustCompile(`\$[A-Za-z_]+`).FindAllString(line, -1) {
+				if !strings.HasPrefix(v, "$errpages_") && v != "$status" && v != "$uri" && !strings.HasPrefix(v, "$http_") {
+					t.Fatalf("%s:%d: stray variable %s: %s", name, i+1, v, line)
+				}
+			}
+			depth += strings.Count(line, "{") - strings.Count(line, "}")
+		}
+		if depth != 0 {
+			t.Fatalf("%s: unbalanced braces (%d)", name, depth)
+		}
+	case name == "iis/web.config":
+		var v any
+		if err := xml.Unmarshal([]byte(data), &v); err != nil {
+			t.Fatalf("%s: not XML: %v", name, err)
+		}
+	case target == "apache":
+		for i, line := range strings.Split(data, "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), "#") && strings.Count(line, `"`)%2 != 0 {
+				t.Fatalf("%s:%d: unbalanced quotes: %s", name, i+1, line)
+			}
+		}
+	}
 }

@@ -54,7 +54,7 @@ func TestNginxWriter(t *testing.T) {
 		{"no absolute URL", server, "http://", false},
 		{"internal location", server, "location ^~ /_errors/ {\n    internal;", true},
 		{"outside auth", server, "auth_basic off;", true},
-		{"alias to root", server, "alias /var/www/errpages/pages/;", true},
+		{"alias to root", server, `alias "/var/www/errpages/pages/";`, true},
 		{"default-locale fallback", server, "try_files $uri /_errors/en/$status.$errpages_fmt =404;", true},
 		{"headers always", server, "add_header Cache-Control $errpages_cache always;", true},
 		{"anchored language keys", http, `"~*^de([-,;\s]|$)" de;`, true},
