@@ -362,6 +362,12 @@ func tomlError(file string, src []byte, err error) error {
 			msg = pe.LastKey + ": " + msg
 		}
 		line, col := pe.Position.Line, pe.Position.Col
+		if i := bytes.Index(src, []byte("\ufeff")); i >= 0 && strings.Contains(msg, `'\ufeff'`) {
+			// A byte order mark pasted into the middle of the file.
+			line = 1 + bytes.Count(src[:i], []byte("\n"))
+			col = 1 + i - (bytes.LastIndexByte(src[:i], '\n') + 1)
+			return &Error{File: file, Line: line, Col: col, Msg: "unexpected byte order mark (U+FEFF): remove it, or save the file as UTF-8 without BOM"}
+		}
 		// An error found at a line's end is reported past it, on the next
 		// (often empty) line: point at the end of the line instead.
 		lines := strings.Split(string(src), "\n")
