@@ -72,8 +72,10 @@ type ManifestFile struct {
 	// IISCode is the IIS sub-status of an IIS page, e.g. "404.8".
 	IISCode string `json:"iis_code,omitempty"`
 	Format  string `json:"format"` // "html", "json" or "conf"
-	Bytes   int    `json:"bytes"`
-	SHA256  string `json:"sha256"`
+	// CSP is the Content-Security-Policy an HTML page needs.
+	CSP    string `json:"csp,omitempty"`
+	Bytes  int    `json:"bytes"`
+	SHA256 string `json:"sha256"`
 }
 
 // Manifest is manifest.json: every file of an output folder. Its presence
@@ -313,6 +315,9 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			data         []byte
 		}{{"page", "html", pg.HTML}, {"problem", "json", pg.JSON}} {
 			mf := ManifestFile{Path: fmt.Sprintf("pages/%s/%d.%s", k.locale, k.code, f.format), Kind: f.kind, Code: int(k.code), Locale: k.locale, Format: f.format}
+			if f.format == "html" {
+				mf.CSP = b.csp
+			}
 			if err := put(mf, f.data); err != nil {
 				return nil, err
 			}
@@ -329,7 +334,7 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			}
 		}
 		if target == "iis" {
-			if err := writeIIS(site, pages, put); err != nil {
+			if err := writeIIS(site, pages, b.csp, put); err != nil {
 				return nil, err
 			}
 		}
@@ -399,14 +404,14 @@ feed:
 
 // writeIIS lays out the IIS language folders: one per exact tag a browser
 // may send, each with every page and IIS sub-status page of its locale.
-func writeIIS(site servers.Site, pages map[pageKey]*Page, put func(ManifestFile, []byte) error) error {
+func writeIIS(site servers.Site, pages map[pageKey]*Page, csp string, put func(ManifestFile, []byte) error) error {
 	for _, folder := range site.IISFolders() {
 		loc := LocaleTag(folder.Locale)
 		for _, ip := range site.IISPages() {
 			pg := pages[pageKey{loc, StatusCode(ip.Code), ip.Sub}]
 			mf := ManifestFile{
 				Path: "iis/" + strings.ReplaceAll(site.IISDir(), `\`, "/") + "/" + folder.Name + "/" + ip.File,
-				Kind: "iis", Code: ip.Code, Locale: loc, Format: "html",
+				Kind: "iis", Code: ip.Code, Locale: loc, Format: "html", CSP: csp,
 			}
 			if ip.Sub >= 0 {
 				mf.IISCode = fmt.Sprintf("%d.%d", ip.Code, ip.Sub)
@@ -429,6 +434,18 @@ func (b *brand) site() servers.Site {
 	}
 	for _, l := range b.locales {
 		s.Locales = append(s.Locales, string(l))
+	}
+	if b.csp != "" {
+		s.Headers = append(s.Headers, servers.Header{Name: "Content-Security-Policy", Value: b.csp})
+	}
+	if b.Security.Nosniff {
+		s.Headers = append(s.Headers, servers.Header{Name: "X-Content-Type-Options", Value: "nosniff"})
+	}
+	if b.Security.ReferrerPolicy != "" {
+		s.Headers = append(s.Headers, servers.Header{Name: "Referrer-Policy", Value: b.Security.ReferrerPolicy})
+	}
+	if b.Security.Noindex {
+		s.Headers = append(s.Headers, servers.Header{Name: "X-Robots-Tag", Value: "noindex"})
 	}
 	for _, c := range b.codes {
 		s.Codes = append(s.Codes, int(c))

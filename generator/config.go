@@ -39,6 +39,17 @@ type Brand struct {
 	PageBudget    ByteSize     `toml:"page_budget" doc:"Largest allowed page: bytes, or a size such as \"16KiB\"."`
 	UnsafeHTML    bool         `toml:"unsafe_html" doc:"Keep raw HTML in Markdown content instead of showing it escaped."`
 	Server        Server       `toml:"server" doc:"Where the pages live on the web server, for the generated configuration."`
+	Security      Security     `toml:"security" doc:"Security headers sent with the error pages."`
+}
+
+// Security says which headers the server configuration sends with the
+// error pages. The Content-Security-Policy allows exactly what the pages
+// use: their inline style block, by hash, and an inline logo.
+type Security struct {
+	CSP            bool   `toml:"csp" doc:"Send a Content-Security-Policy that allows only the pages' own inline style (by hash) and inline logo; also set as a meta tag in each page."`
+	Nosniff        bool   `toml:"nosniff" doc:"Send X-Content-Type-Options: nosniff."`
+	ReferrerPolicy string `toml:"referrer_policy" doc:"Referrer-Policy value; empty sends none."`
+	Noindex        bool   `toml:"noindex" doc:"Send X-Robots-Tag: noindex (the pages also carry a robots meta tag)."`
 }
 
 // ExtraLink is a link a brand adds to its pages, e.g. a status page.
@@ -100,6 +111,7 @@ func defaultBrand() Brand {
 				Accent: Color{0x93, 0xc5, 0xfd}, Border: Color{0x37, 0x41, 0x51},
 			},
 		},
+		Security: Security{CSP: true, Nosniff: true, ReferrerPolicy: "no-referrer", Noindex: true},
 		Server: Server{
 			URLPrefix: "/_errors/",
 			Root:      "/var/www/errpages",
@@ -256,6 +268,10 @@ func (b *Brand) validate(file string, src []byte) error {
 		}
 	}
 	errs.add(b.Server.validate(file, func(key ...string) (int, int) { return at(append([]string{"server"}, key...)...) }))
+	if rp := b.Security.ReferrerPolicy; rp != "" && !slices.Contains(referrerPolicies, rp) {
+		line, col := at("security", "referrer_policy")
+		errs.addf(file, line, col, "security.referrer_policy %q: expected one of %s, or \"\" for none", rp, strings.Join(referrerPolicies, ", "))
+	}
 	return errs.err()
 }
 
@@ -331,6 +347,9 @@ func (s *Server) validate(file string, at func(key ...string) (int, int)) error 
 	}
 	return errs.err()
 }
+
+var referrerPolicies = []string{"no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
+	"same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url"}
 
 var (
 	fontRe         = regexp.MustCompile(`^[A-Za-z0-9 ,'"-]{1,200}$`)

@@ -9,6 +9,7 @@ package generator
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -85,6 +86,7 @@ type brand struct {
 	footer  template.HTML
 	theme   *theme
 	css     template.CSS
+	csp     string // the Content-Security-Policy of its pages, "" if off
 }
 
 type theme struct {
@@ -268,6 +270,9 @@ func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error
 		return nil, &Error{File: t.cssFile, Msg: "cannot minify: " + err.Error()}
 	}
 	bd.css = template.CSS(minCSS)
+	if b.Security.CSP {
+		bd.csp = policy(minCSS, b.Logo != "")
+	}
 	if b.Footer != "" {
 		line, _ := at("footer")
 		footer, err := p.md.render(&content{src: source{display: p.configName}, body: []byte(b.Footer), bodyLine: line}, false)
@@ -406,6 +411,22 @@ func (p *Project) loadLogo(name string, at func(string) (int, int)) (template.UR
 	}
 	return "", &Error{File: display, Msg: "logo must be an .svg or .png file"}
 }
+
+// policy is the Content-Security-Policy of a brand's pages: nothing may
+// load or run but the page's own style block (by hash) and, with a logo, an
+// inline image.
+func policy(css string, logo bool) string {
+	sum := sha256.Sum256([]byte(css))
+	p := "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	if logo {
+		p += "; img-src data:"
+	}
+	return p + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
+// metaPolicy is the policy without frame-ancestors, which a meta tag
+// cannot set.
+func metaPolicy(p string) string { return strings.Replace(p, "; frame-ancestors 'none'", "", 1) }
 
 // paletteCSS writes the custom properties the themes draw with.
 func paletteCSS(c Colors) string {

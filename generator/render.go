@@ -30,8 +30,10 @@ type pageData struct {
 	// administrator) are set on IIS sub-status pages only.
 	IISCode, Cause, Admin string
 	T                     map[string]string // UI strings, resolved along the fallback chain
-	Brand                 brandData
-	CSS                   template.CSS
+	// CSP is the Content-Security-Policy for a meta tag ("" if off).
+	CSP   string
+	Brand brandData
+	CSS   template.CSS
 }
 
 type relatedCode struct {
@@ -92,6 +94,7 @@ func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (
 		T:     map[string]string{},
 		Brand: brandData{Name: b.Name, Home: b.URL, Contact: b.Contact, Logo: b.logo, Footer: b.footer, Links: b.Links},
 		CSS:   b.css,
+		CSP:   metaPolicy(b.csp),
 	}
 	for _, k := range p.uiKeys {
 		if v, ok := p.lookup(chain, "ui."+k); ok {

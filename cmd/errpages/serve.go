@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -225,6 +226,9 @@ const liveReload = `<script>new EventSource("/_errpages/events").addEventListene
 // palette: the pages switch palettes with prefers-color-scheme, which a
 // preview frame cannot set.
 func previewHTML(page []byte, scheme string, reload bool) []byte {
+	// The page's meta Content-Security-Policy allows its style block by
+	// hash and no script: the preview changes both.
+	page = metaCSP.ReplaceAll(page, nil)
 	const dark = "@media(prefers-color-scheme:dark){"
 	switch scheme {
 	case "dark":
@@ -241,6 +245,8 @@ func previewHTML(page []byte, scheme string, reload bool) []byte {
 	}
 	return slices.Concat(page[:i], []byte(liveReload), page[i:])
 }
+
+var metaCSP = regexp.MustCompile(`<meta http-equiv="?Content-Security-Policy"? content="[^"]*">`)
 
 // events streams "reload" and "error" to preview pages (server-sent events).
 func (s *previewServer) events(w http.ResponseWriter, r *http.Request) {

@@ -92,7 +92,8 @@ func TestServe(t *testing.T) {
 		t.Fatalf("gallery: %d %.300s", status, body)
 	}
 	status, h, body := get(t, base+"/pages/de/503.html")
-	if status != 503 || h.Get("Content-Language") != "de" || !strings.Contains(body, "<html lang=de") || !strings.Contains(body, "EventSource") {
+	if status != 503 || h.Get("Content-Language") != "de" || !strings.Contains(body, "<html lang=de") || !strings.Contains(body, "EventSource") ||
+		strings.Contains(body, "Content-Security-Policy") {
 		t.Errorf("page: status %d, Content-Language %q", status, h.Get("Content-Language"))
 	}
 	status, h, body = get(t, base+"/_negotiate/404", "Accept-Language: fr;q=0.9, de;q=0.8, en;q=0.1")

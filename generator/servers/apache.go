@@ -79,6 +79,10 @@ func (s Site) apacheDirectives() string {
 	b.WriteString("# Negotiated responses get a malformed ETag: send none.\n")
 	b.WriteString("FileETag None\n")
 	b.WriteString("Header always set Cache-Control \"no-store\"\n")
+	for _, h := range s.Headers {
+		// Set here, these replace any value the server sets for other pages.
+		fmt.Fprintf(&b, "Header always set %s \"%s\"\n", h.Name, h.Value)
+	}
 	for _, c := range s.Codes {
 		if v := s.cacheControl(c); v != "no-store" {
 			fmt.Fprintf(&b, "Header always set Cache-Control \"%s\" \"expr=%%{REQUEST_STATUS} == %d\"\n", v, c)

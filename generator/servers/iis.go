@@ -86,6 +86,26 @@ type webConfig struct {
 	WebServer struct {
 		HTTPErrors httpErrors `xml:"httpErrors"`
 	} `xml:"system.webServer"`
+	Location *location `xml:"location,omitempty"`
+}
+
+// location sets the security headers for the error folder.
+type location struct {
+	Path    string `xml:"path,attr"`
+	Headers struct {
+		Rows []any
+	} `xml:"system.webServer>httpProtocol>customHeaders"`
+}
+
+type headerRemove struct {
+	XMLName xml.Name `xml:"remove"`
+	Name    string   `xml:"name,attr"`
+}
+
+type headerAdd struct {
+	XMLName xml.Name `xml:"add"`
+	Name    string   `xml:"name,attr"`
+	Value   string   `xml:"value,attr"`
 }
 
 type httpErrors struct {
@@ -137,6 +157,12 @@ func iis(s Site) ([]File, error) {
 		wc.WebServer.HTTPErrors.Rows = append(wc.WebServer.HTTPErrors.Rows,
 			removeRow{Status: p.Code, Sub: p.Sub},
 			errorRow{Status: p.Code, Sub: p.Sub, Prefix: s.IISDir(), Path: p.File, ResponseMode: "File"})
+	}
+	if len(s.Headers) > 0 {
+		wc.Location = &location{Path: strings.ReplaceAll(s.IISDir(), `\\`, "/")}
+		for _, h := range s.Headers {
+			wc.Location.Headers.Rows = append(wc.Location.Headers.Rows, headerRemove{Name: h.Name}, headerAdd{Name: h.Name, Value: h.Value})
+		}
 	}
 	data, err := xml.MarshalIndent(wc, "", "  ")
 	if err != nil {

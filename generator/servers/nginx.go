@@ -101,6 +101,9 @@ func nginx(s Site) []File {
 	b.WriteString("    add_header Vary \"Accept-Language, Accept\" always;\n")
 	fmt.Fprintf(&b, "    add_header Cache-Control %s always;\n", cache)
 	fmt.Fprintf(&b, "    add_header Retry-After %s always;\n", retry)
+	for _, h := range s.Headers {
+		fmt.Fprintf(&b, "    add_header %s \"%s\" always;\n", h.Name, h.Value)
+	}
 	b.WriteString("    # The visitor's language, else the default locale's page of the same status.\n")
 	fmt.Fprintf(&b, "    try_files $uri %s%s/$status.%s =404;\n", s.URLPrefix, s.DefaultLocale, fmtVar)
 	b.WriteString("}\n")

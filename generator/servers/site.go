@@ -29,7 +29,13 @@ type Site struct {
 	RetryAfter   map[int]string
 	CacheControl map[int]string
 	IIS          IISOptions
+	// Headers are sent with every error page, in order: the security
+	// headers, e.g. Content-Security-Policy.
+	Headers []Header
 }
+
+// Header is one response header.
+type Header struct{ Name, Value string }
 
 // IISOptions are the IIS-specific settings.
 type IISOptions struct {
