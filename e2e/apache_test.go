@@ -31,6 +31,7 @@ AddType text/html .html
 DirectoryIndex index.html
 RequestReadTimeout header=1 body=5
 DocumentRoot %[1]s/site
+Header always set Content-Security-Policy "default-src 'self'; style-src 'self'"
 <Directory "%[1]s/site">
     Require all granted
     AllowOverride FileInfo AuthConfig

@@ -59,6 +59,12 @@ func wantPage(t *testing.T, what string, r response, status int, lang string) {
 		check{"Cache-Control", r.header.Get("Cache-Control") != "", r.header.Get("Cache-Control")},
 		check{"no ETag or a well-formed one", r.header.Get("ETag") == "" || etagRe.MatchString(r.header.Get("ETag")), r.header.Get("ETag")},
 		check{"body over 512 bytes", len(r.body) > 512, len(r.body)},
+		// The error location's own policy replaces the site's strict one.
+		check{"the pages' CSP", strings.Contains(r.header.Get("Content-Security-Policy"), "style-src 'sha256-") &&
+			len(r.header.Values("Content-Security-Policy")) == 1, r.header.Values("Content-Security-Policy")},
+		check{"X-Content-Type-Options nosniff", r.header.Get("X-Content-Type-Options") == "nosniff", r.header.Get("X-Content-Type-Options")},
+		check{"Referrer-Policy no-referrer", r.header.Get("Referrer-Policy") == "no-referrer", r.header.Get("Referrer-Policy")},
+		check{"X-Robots-Tag noindex", r.header.Get("X-Robots-Tag") == "noindex", r.header.Get("X-Robots-Tag")},
 	)
 }
 
@@ -68,6 +74,10 @@ const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*
 // is "nginx", "apache" or "htaccess"; they differ where the servers do.
 func runChecks(t *testing.T, s *server, flavor string) {
 	const secret = "/secret"
+	// Normal pages get the site's own strict policy.
+	if r := s.do(t, "GET", "/"); r.header.Get("Content-Security-Policy") != "default-src 'self'; style-src 'self'" {
+		t.Errorf("the site's own CSP is %q on its home page", r.header.Get("Content-Security-Policy"))
+	}
 	// 1–5: 401 without credentials, default locale.
 	r := s.do(t, "GET", secret)
 	wantPage(t, "401 no credentials", r, 401, "en")

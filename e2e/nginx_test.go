@@ -38,6 +38,7 @@ http {
         listen 127.0.0.1:%[4]d;
         server_name localhost;
         root %[2]s/site;
+        add_header Content-Security-Policy "default-src 'self'; style-src 'self'" always;
         include "%[3]s/nginx/server.conf";
         location /secret {
             auth_basic "Restricted";

@@ -2,6 +2,8 @@ package generator
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -784,5 +786,46 @@ func TestRebuildKeepsModificationTimesPerBrand(t *testing.T) {
 	fb, _ := os.Stat(filepath.Join(out, "b/pages/en/404.html"))
 	if !fa.ModTime().Equal(old) || fb.ModTime().Equal(old) {
 		t.Errorf("brand a (unchanged) mtime %v, brand b (changed) mtime %v", fa.ModTime(), fb.ModTime())
+	}
+}
+
+// TestCSPHashEverywhere: the style block's hash is the same in the page's
+// meta tag, the manifest and the nginx, Apache and IIS configuration, and a
+// change to the theme's CSS changes it in all of them.
+func TestCSPHashEverywhere(t *testing.T) {
+	hashRe := regexp.MustCompile(`sha256-[A-Za-z0-9+/=]+`)
+	hashes := func(out string) map[string]string {
+		found := map[string]string{}
+		for _, f := range []string{"pages/en/404.html", "manifest.json", "nginx/server.conf", "apache/errpages.conf", "pages/.htaccess", "iis/web.config", "iis/_errors/en/404.8.html"} {
+			all := hashRe.FindAllString(readFile(t, filepath.Join(out, f)), -1)
+			if len(all) == 0 {
+				t.Fatalf("%s has no style hash", f)
+			}
+			for _, h := range all {
+				found[h] = f
+			}
+		}
+		if len(found) != 1 {
+			t.Fatalf("different hashes: %v", found)
+		}
+		for h := range found {
+			return map[string]string{"hash": h}
+		}
+		return nil
+	}
+	project := "-- errpages.toml --\nlocales = [\"en\"]\ncodes = [404, 500]\n"
+	before := hashes(build(t, project))["hash"]
+	page := readFile(t, "../themes/classic/style.css")
+	after := hashes(build(t, project+"-- themes/classic/style.css --\n"+page+"\nh1 { letter-spacing: .01em; }\n"))["hash"]
+	if before == after {
+		t.Error("changing the theme's CSS did not change the hash")
+	}
+	// The hash is the page's real style block.
+	out := build(t, project)
+	html := readFile(t, filepath.Join(out, "pages/en/404.html"))
+	css := html[strings.Index(html, "<style>")+7 : strings.Index(html, "</style>")]
+	sum := sha256.Sum256([]byte(css))
+	if want := "sha256-" + base64.StdEncoding.EncodeToString(sum[:]); want != before {
+		t.Errorf("policy hash %s, style block hash %s", before, want)
 	}
 }
