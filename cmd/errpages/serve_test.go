@@ -97,7 +97,7 @@ func TestServe(t *testing.T) {
 		t.Errorf("page: status %d, Content-Language %q", status, h.Get("Content-Language"))
 	}
 	status, h, body = get(t, base+"/_negotiate/404", "Accept-Language: fr;q=0.9, de;q=0.8, en;q=0.1")
-	if status != 404 || h.Get("Content-Language") != "de" {
+	if status != 404 || h.Get("Content-Language") != "de" || !strings.Contains(body, "<html lang=de") {
 		t.Errorf("negotiated: status %d, Content-Language %q (q-values pick de)", status, h.Get("Content-Language"))
 	}
 	status, h, _ = get(t, base+"/_negotiate/401", "Accept: application/json")
