@@ -137,6 +137,15 @@ func (l *layers) readBoth(name string) ([]source, error) {
 	return out, nil
 }
 
+// inProject reports whether the project folder has the file name.
+func (l *layers) inProject(name string) bool {
+	if l.project == nil {
+		return false
+	}
+	_, err := fs.Lstat(l.project, name)
+	return err == nil
+}
+
 // list returns the sorted union of the entry names of dir in both layers.
 func (l *layers) list(dir string) []string {
 	var names []string

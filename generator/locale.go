@@ -30,9 +30,10 @@ type localeFile struct {
 // "substatus.<code>.<sub>.cause" and "substatus.<code>.<sub>.admin".
 type localeStrings map[string]string
 
-// loadLocales reads every locales/<tag>.toml of both layers, the project's
-// merged key by key over the built-in one.
-func loadLocales(l *layers) (map[LocaleTag]localeStrings, error) {
+// loadLocales reads the locales/<tag>.toml files of both layers, the
+// project's merged key by key over the built-in one. Every project file is
+// read (and checked); a built-in one only if needed says so (nil: all).
+func loadLocales(l *layers, needed func(LocaleTag) bool) (map[LocaleTag]localeStrings, error) {
 	var errs errorList
 	out := map[LocaleTag]localeStrings{}
 	for _, name := range l.list("locales") {
@@ -43,6 +44,9 @@ func loadLocales(l *layers) (map[LocaleTag]localeStrings, error) {
 		tag, err := ParseLocale(base)
 		if err == nil && string(tag) != base {
 			err = fmt.Errorf("locale file name %q: use the canonical tag %q", name, tag)
+		}
+		if err == nil && needed != nil && !needed(tag) && !l.inProject("locales/"+name) {
+			continue
 		}
 		srcs, rerr := l.readBoth("locales/" + name)
 		errs.add(rerr)

@@ -116,7 +116,7 @@ func Load(opts Options) (*Project, error) {
 	var errs errorList
 	brands, err := p.readConfig(opts)
 	errs.add(err)
-	p.locales, err = loadLocales(l)
+	p.locales, err = loadLocales(l, neededLocales(brands))
 	errs.add(err)
 	errs.add(p.loadContent())
 	keys := map[string]bool{}
@@ -141,6 +141,27 @@ func Load(opts Options) (*Project, error) {
 		p.brands = append(p.brands, bd)
 	}
 	return p, errs.err()
+}
+
+// neededLocales says which locales the brands can use: their own and every
+// locale on their fallback chains. Nil means all: a brand that lists no
+// locales gets every one.
+func neededLocales(brands []Brand) func(LocaleTag) bool {
+	need := map[LocaleTag]bool{"en": true}
+	for _, b := range brands {
+		if len(b.Locales) == 0 {
+			return nil
+		}
+		for _, tag := range append(slices.Clone(b.Locales), b.DefaultLocale) {
+			for _, t := range fallbackChain(tag, b.DefaultLocale) {
+				need[t] = true
+			}
+		}
+	}
+	if len(brands) == 0 {
+		return nil
+	}
+	return func(t LocaleTag) bool { return need[t] }
 }
 
 func (p *Project) readConfig(opts Options) ([]Brand, error) {
