@@ -15,7 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// nodeModules is where scripts/test installs the pinned npm checkers.
+// nodeModule returns the path of a file of the pinned npm checkers that
+// scripts/test installs in e2e/node_modules.
 func nodeModule(t *testing.T, rel string) string {
 	t.Helper()
 	p, _ := filepath.Abs(filepath.Join("node_modules", rel))

@@ -188,7 +188,8 @@ func start(t *testing.T, cmd *exec.Cmd, port int, errorLog string) *server {
 	return nil
 }
 
-// asNobody runs the server's workers as nobody when the tests run as root.
+// asRoot reports whether the tests run as root: the servers' workers then
+// run as nobody.
 func asRoot() bool { return os.Geteuid() == 0 }
 
 var client = &http.Client{

@@ -2,7 +2,6 @@ package generator
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -484,18 +483,21 @@ func dedupe(err error) error {
 // from there instead, so it keeps its modification time and rsync or a CDN
 // upload moves only what changed.
 type writer struct {
-	root     string
-	seen     map[[32]byte]string // content hash → first path written, this brand
-	prevRoot string
-	prevDir  string            // the brand's folder in the previous output
-	prev     map[string]string // path in prevDir → sha256 there
+	root       string
+	seen       map[[32]byte]string // content hash → first path written, this brand
+	prevRoot   string
+	prevPrefix string            // "<brand>/", or "" for a single brand
+	prev       map[string]string // path inside the brand's folder → sha256 in the previous output
 }
 
 // startBrand forgets the previous brand's files, so memory stays flat as
 // brands grow, and reads this brand's manifest of the previous output.
 func (w *writer) startBrand(id string) {
 	w.seen = map[[32]byte]string{}
-	w.prevDir = id
+	w.prevPrefix = ""
+	if id != "" {
+		w.prevPrefix = id + "/"
+	}
 	w.prev = previousFiles(filepath.Join(w.prevRoot, id))
 }
 
@@ -538,7 +540,7 @@ func (w *writer) write(name string, data []byte) (ManifestFile, error) {
 	if w.seen == nil {
 		w.seen = map[[32]byte]string{}
 	}
-	if rel, ok := strings.CutPrefix(name, w.prevDir+"/"); (ok || w.prevDir == "") && w.prev[cmp.Or(rel, name)] == hexSum && w.linkPrevious(name, full, data) {
+	if w.prev[strings.TrimPrefix(name, w.prevPrefix)] == hexSum && w.linkPrevious(name, full, data) {
 		if _, ok := w.seen[sum]; !ok {
 			w.seen[sum] = full
 		}

@@ -354,7 +354,6 @@ func load(config string) (*generator.Project, error) {
 	opts := generator.Options{
 		Project: os.DirFS(dir),
 		Dir:     dir,
-		Config:  config,
 		Builtin: errpages.Builtin(),
 	}
 	if config != "" {
