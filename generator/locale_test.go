@@ -233,8 +233,8 @@ func TestBuiltinPagesPerLocale(t *testing.T) {
 }
 
 func TestRegionAndScriptFallback(t *testing.T) {
-	p := load(t, "-- errpages.toml --\nlocales = [\"pt-PT\", \"zh-CN\", \"zh-TW\", \"zh-HK\", \"en\"]\ncodes = [404]\n")
-	for tag, from := range map[LocaleTag]LocaleTag{"pt-PT": "pt", "zh-CN": "zh-Hans", "zh-TW": "zh-Hant", "zh-HK": "zh-Hant"} {
+	p := load(t, "-- errpages.toml --\nlocales = [\"pt-PT\", \"zh-CN\", \"zh-TW\", \"zh-HK\", \"en-GB\", \"de-CH\"]\ncodes = [404]\n")
+	for tag, from := range map[LocaleTag]LocaleTag{"pt-PT": "pt", "zh-CN": "zh-Hans", "zh-TW": "zh-Hant", "zh-HK": "zh-Hant", "en-GB": "en", "de-CH": "de"} {
 		h1 := textOf(find(renderDoc(t, p, "", tag, 404), "h1")[0])
 		if want := p.locales[from]["codes.404.title"]; want == "" || h1 != want {
 			t.Errorf("%s: <h1>%s</h1>, want %s's %q", tag, h1, from, want)

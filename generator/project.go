@@ -308,16 +308,15 @@ func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error
 	return bd, errs.err()
 }
 
-// hasOwnStrings reports whether tag or one of its parents (not the default
-// locale or English) has locale strings.
+// hasOwnStrings reports whether tag or a locale of its own language (de
+// for de-AT, en for en-GB) has locale strings.
 func (p *Project) hasOwnStrings(tag LocaleTag) bool {
-	chain := fallbackChain(tag, tag)
-	for _, t := range chain[:len(chain)-1] {
+	for _, t := range ownChain(tag) {
 		if _, ok := p.locales[t]; ok {
 			return true
 		}
 	}
-	return tag == "en" && p.locales["en"] != nil
+	return false
 }
 
 func (p *Project) builtinLocales() []string {
