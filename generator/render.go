@@ -219,6 +219,22 @@ func (p *Project) DefaultLocale(brandID string) LocaleTag {
 	return ""
 }
 
+// Locales returns the locales the brand with the given ID is built in,
+// its default locale first.
+func (p *Project) Locales(brandID string) []LocaleTag {
+	b, err := p.brand(brandID)
+	if err != nil {
+		return nil
+	}
+	out := []LocaleTag{b.DefaultLocale}
+	for _, l := range b.locales {
+		if l != b.DefaultLocale {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // Theme returns the theme name of the brand with the given ID.
 func (p *Project) Theme(brandID string) string {
 	if b, err := p.brand(brandID); err == nil {

@@ -288,25 +288,19 @@ func (s *previewServer) events(w http.ResponseWriter, r *http.Request) {
 func (s *previewServer) negotiate(w http.ResponseWriter, r *http.Request, files map[string]*generator.File, p *generator.Project, rest string) {
 	brand, code := path.Split(rest)
 	brand = strings.TrimSuffix(brand, "/")
-	var locales []language.Tag
-	var names []generator.LocaleTag
 	prefix := ""
 	if brand != "" {
 		prefix = brand + "/"
 	}
-	for name, f := range files {
-		if f.Kind == "page" && f.Brand == brand && strconv.Itoa(f.Code) == code && !slices.Contains(names, f.Locale) && strings.HasPrefix(name, prefix) {
-			names = append(names, f.Locale)
-		}
+	var names []generator.LocaleTag // the default locale first: the matcher's fallback
+	if p != nil {
+		names = p.Locales(brand)
 	}
-	if len(names) == 0 {
+	if len(names) == 0 || files[fmt.Sprintf("%spages/%s/%s.html", prefix, names[0], code)] == nil {
 		http.NotFound(w, r)
 		return
 	}
-	slices.Sort(names)
-	def := p.DefaultLocale(brand)
-	names = slices.DeleteFunc(names, func(n generator.LocaleTag) bool { return n == def })
-	names = append([]generator.LocaleTag{def}, names...)
+	var locales []language.Tag
 	for _, n := range names {
 		locales = append(locales, language.Make(string(n)))
 	}
@@ -388,14 +382,12 @@ func (s *previewServer) gallery(w http.ResponseWriter, r *http.Request, files ma
 			}
 		}
 	}
-	for _, f := range files {
-		if f.Kind == "page" && f.Brand == data.Brand && !slices.Contains(data.Locales, f.Locale) {
-			data.Locales = append(data.Locales, f.Locale)
+	if p != nil {
+		data.Locales = p.Locales(data.Brand)
+		slices.Sort(data.Locales)
+		if !slices.Contains(data.Locales, data.Locale) {
+			data.Locale = p.DefaultLocale(data.Brand)
 		}
-	}
-	slices.Sort(data.Locales)
-	if !slices.Contains(data.Locales, data.Locale) && p != nil {
-		data.Locale = p.DefaultLocale(data.Brand)
 	}
 	for _, f := range files {
 		if f.Kind == "page" && f.Brand == data.Brand && f.Locale == data.Locale {
