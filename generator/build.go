@@ -175,11 +175,7 @@ func (p *Project) generate(ctx context.Context, w sink, brands []*brand, opts Bu
 	var sum Summary
 	prog := &counter{report: opts.Progress}
 	for _, b := range brands {
-		prog.total += len(b.locales) * len(b.codes)
-		if slices.Contains(b.Server.Targets, "iis") {
-			site := b.site()
-			prog.total += len(b.locales) * (len(site.IISPages()) - len(b.codes))
-		}
+		prog.total += len(b.pageKeys(b.site()))
 	}
 	count := func(files ...ManifestFile) {
 		for _, f := range files {
@@ -284,22 +280,7 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 		return nil
 	}
 	site := b.site()
-	iis := slices.Contains(b.Server.Targets, "iis")
-	var keys []pageKey
-	for _, loc := range b.locales {
-		for _, code := range b.codes {
-			keys = append(keys, pageKey{loc, code, -1})
-		}
-	}
-	if iis {
-		for _, loc := range b.locales {
-			for _, ip := range site.IISPages() {
-				if ip.Sub >= 0 {
-					keys = append(keys, pageKey{loc, StatusCode(ip.Code), ip.Sub})
-				}
-			}
-		}
-	}
+	keys := b.pageKeys(site)
 	pages, err := p.renderAll(ctx, b, keys, prog, jobs)
 	if err != nil {
 		return nil, err
@@ -339,6 +320,27 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 		}
 	}
 	return files, nil
+}
+
+// pageKeys lists the pages a brand renders: every locale × code, then,
+// for IIS, every locale × sub-status.
+func (b *brand) pageKeys(site servers.Site) []pageKey {
+	var keys []pageKey
+	for _, loc := range b.locales {
+		for _, code := range b.codes {
+			keys = append(keys, pageKey{loc, code, -1})
+		}
+	}
+	if slices.Contains(b.Server.Targets, "iis") {
+		for _, loc := range b.locales {
+			for _, ip := range site.IISPages() {
+				if ip.Sub >= 0 {
+					keys = append(keys, pageKey{loc, StatusCode(ip.Code), ip.Sub})
+				}
+			}
+		}
+	}
+	return keys
 }
 
 type pageKey struct {
