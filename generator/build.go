@@ -64,13 +64,13 @@ type Summary struct {
 // ManifestFile is one file of the output, as listed in manifest.json.
 type ManifestFile struct {
 	Path   string    `json:"path"`
-	Kind   string    `json:"kind"` // "page", "problem", "nginx", "apache", "iis" or "manifest"
+	Kind   string    `json:"kind"` // "page", "problem", "manifest", "gallery" or a server target such as "nginx"
 	Brand  string    `json:"brand,omitempty"`
 	Code   int       `json:"code,omitempty"`
 	Locale LocaleTag `json:"locale,omitempty"`
 	// IISCode is the IIS sub-status of an IIS page, e.g. "404.8".
 	IISCode string `json:"iis_code,omitempty"`
-	Format  string `json:"format"` // "html", "json" or "conf"
+	Format  string `json:"format"` // "html", "json", "conf" or "http" (a raw HAProxy response)
 	// CSP is the Content-Security-Policy an HTML page needs.
 	CSP    string `json:"csp,omitempty"`
 	Bytes  int    `json:"bytes"`
@@ -309,12 +309,24 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			return nil, err
 		}
 		for _, f := range sf {
-			if err := put(ManifestFile{Path: f.Path, Kind: f.Kind, Format: "conf"}, f.Data); err != nil {
-				return nil, err
+			mf, data := ManifestFile{Path: f.Path, Kind: f.Kind, Format: "conf"}, f.Data
+			if r := f.Page; r != nil {
+				pg := pages[pageKey{LocaleTag(r.Locale), StatusCode(r.Code), r.Sub}]
+				mf.Code, mf.Locale, mf.Format, mf.CSP, data = r.Code, LocaleTag(r.Locale), "html", b.csp, pg.HTML
+				if r.Sub >= 0 {
+					mf.IISCode = fmt.Sprintf("%d.%d", r.Code, r.Sub)
+				}
+				if r.Wrap != nil {
+					if data, err = r.Wrap(pg.HTML); err != nil {
+						if b.ID != "" {
+							err = fmt.Errorf("brand %q: %w", b.ID, err)
+						}
+						return nil, err
+					}
+					mf.Format = "http"
+				}
 			}
-		}
-		if target == "iis" {
-			if err := writeIIS(site, pages, b.csp, put); err != nil {
+			if err := put(mf, data); err != nil {
 				return nil, err
 			}
 		}
@@ -403,35 +415,15 @@ feed:
 	return pages, nil
 }
 
-// writeIIS lays out the IIS language folders: one per exact tag a browser
-// may send, each with every page and IIS sub-status page of its locale.
-func writeIIS(site servers.Site, pages map[pageKey]*Page, csp string, put func(ManifestFile, []byte) error) error {
-	for _, folder := range site.IISFolders() {
-		loc := LocaleTag(folder.Locale)
-		for _, ip := range site.IISPages() {
-			pg := pages[pageKey{loc, StatusCode(ip.Code), ip.Sub}]
-			mf := ManifestFile{
-				Path: "iis/" + strings.ReplaceAll(site.IISDir(), `\`, "/") + "/" + folder.Name + "/" + ip.File,
-				Kind: "iis", Code: ip.Code, Locale: loc, Format: "html", CSP: csp,
-			}
-			if ip.Sub >= 0 {
-				mf.IISCode = fmt.Sprintf("%d.%d", ip.Code, ip.Sub)
-			}
-			if err := put(mf, pg.HTML); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // site describes the brand to the server-config writers.
 func (b *brand) site() servers.Site {
 	s := servers.Site{
 		Brand: b.ID, URLPrefix: b.Server.URLPrefix, Root: b.Server.Root,
 		DefaultLocale: string(b.DefaultLocale),
 		RetryAfter:    map[int]string{}, CacheControl: map[int]string{},
-		IIS: servers.IISOptions{ExistingResponse: b.Server.IIS.ExistingResponse, FallbackFolder: string(b.Server.IIS.FallbackFolder)},
+		IIS:     servers.IISOptions{ExistingResponse: b.Server.IIS.ExistingResponse, FallbackFolder: string(b.Server.IIS.FallbackFolder)},
+		HAProxy: servers.HAProxyOptions{BufSize: b.Server.HAProxy.BufSize, MaxRewrite: b.Server.HAProxy.MaxRewrite},
+		Traefik: servers.TraefikOptions{Address: b.Server.Traefik.Address},
 	}
 	for _, l := range b.locales {
 		s.Locales = append(s.Locales, string(l))

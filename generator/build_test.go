@@ -618,7 +618,7 @@ name = "Beta"
 // TestBrandsDifferOnlyWhereTheyShould: two brands with different themes
 // and palettes in one run have the same files; the problem documents are
 // identical, the pages differ, and the server configurations differ only
-// by each brand's root.
+// by each brand's root and names.
 func TestBrandsDifferOnlyWhereTheyShould(t *testing.T) {
 	out := build(t, `
 -- errpages.toml --
@@ -655,8 +655,12 @@ accent = "#8a1538"
 		case s.Format == "conf":
 			sd := strings.ReplaceAll(readFile(t, filepath.Join(out, "shop", s.Path)), "/var/www/errpages/shop", "ROOT")
 			bd := strings.ReplaceAll(readFile(t, filepath.Join(out, "blog", b.Path)), "/var/www/errpages/blog", "ROOT")
-			sd = strings.ReplaceAll(sd, "errpages_shop_", "errpages_BRAND_")
-			bd = strings.ReplaceAll(bd, "errpages_blog_", "errpages_BRAND_")
+			for _, r := range [][2]string{{"errpages_shop_", "errpages_BRAND_"}, {"errpages-shop", "errpages-BRAND"}} {
+				sd = strings.ReplaceAll(sd, r[0], r[1])
+			}
+			for _, r := range [][2]string{{"errpages_blog_", "errpages_BRAND_"}, {"errpages-blog", "errpages-BRAND"}} {
+				bd = strings.ReplaceAll(bd, r[0], r[1])
+			}
 			// Each theme's style block has its own hash in the policy.
 			hash := regexp.MustCompile(`sha256-[A-Za-z0-9+/=]+`)
 			sd, bd = hash.ReplaceAllString(sd, "HASH"), hash.ReplaceAllString(bd, "HASH")

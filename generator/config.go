@@ -81,10 +81,23 @@ type Palette struct {
 type Server struct {
 	URLPrefix    string                 `toml:"url_prefix" doc:"URL path the servers map to the pages, e.g. /_errors/."`
 	Root         string                 `toml:"root" doc:"Absolute path where this output folder will live on the server."`
-	Targets      []string               `toml:"targets" doc:"Server configurations to write: nginx, apache, iis." enum:"nginx,apache,iis"`
+	Targets      []string               `toml:"targets" doc:"Server configurations to write: nginx, apache, iis, haproxy, caddy, lighttpd, traefik." enum:"nginx,apache,iis,haproxy,caddy,lighttpd,traefik"`
 	RetryAfter   map[string]HeaderValue `toml:"retry_after" doc:"Retry-After per status code, in seconds or as an HTTP-date, e.g. { 503 = 120 }."`
 	CacheControl map[string]HeaderValue `toml:"cache_control" doc:"Cache-Control per status code, e.g. { 404 = \"max-age=60\" }; other codes get no-store."`
 	IIS          IIS                    `toml:"iis" doc:"IIS settings."`
+	HAProxy      HAProxy                `toml:"haproxy" doc:"HAProxy settings."`
+	Traefik      Traefik                `toml:"traefik" doc:"Traefik settings."`
+}
+
+// HAProxy holds the HAProxy-only settings: the error-file size limit.
+type HAProxy struct {
+	BufSize    int `toml:"bufsize" doc:"HAProxy's tune.bufsize: an error file must fit in bufsize minus maxrewrite bytes."`
+	MaxRewrite int `toml:"maxrewrite" doc:"HAProxy's tune.maxrewrite."`
+}
+
+// Traefik holds the Traefik-only settings.
+type Traefik struct {
+	Address string `toml:"address" doc:"host:port of the static server the errors middleware fetches pages from."`
 }
 
 // IIS holds the IIS-only settings.
@@ -117,6 +130,8 @@ func defaultBrand() Brand {
 			Root:      "/var/www/errpages",
 			Targets:   slices.Clone(servers.Targets),
 			IIS:       IIS{ExistingResponse: "Replace", FallbackFolder: "en-US"},
+			HAProxy:   HAProxy{BufSize: 16384, MaxRewrite: 1024},
+			Traefik:   Traefik{Address: "127.0.0.1:8081"},
 		},
 	}
 }
@@ -324,6 +339,17 @@ func (s *Server) validate(file string, at func(key ...string) (int, int)) error 
 		line, col := at("iis", "existing_response")
 		errs.addf(file, line, col, "server.iis.existing_response %q: expected \"Replace\", \"Auto\" or \"PassThrough\"", s.IIS.ExistingResponse)
 	}
+	if h := s.HAProxy; h.BufSize < 4096 || h.BufSize > 1<<20 {
+		line, col := at("haproxy", "bufsize")
+		errs.addf(file, line, col, "server.haproxy.bufsize %d: expected HAProxy's tune.bufsize, from 4096 to 1048576 (default 16384)", h.BufSize)
+	} else if h.MaxRewrite < 0 || h.MaxRewrite > h.BufSize/2 {
+		line, col := at("haproxy", "maxrewrite")
+		errs.addf(file, line, col, "server.haproxy.maxrewrite %d: expected HAProxy's tune.maxrewrite, from 0 to half of bufsize (default 1024)", h.MaxRewrite)
+	}
+	if !addressRe.MatchString(s.Traefik.Address) {
+		line, col := at("traefik", "address")
+		errs.addf(file, line, col, "server.traefik.address %q: expected host:port, e.g. \"127.0.0.1:8081\"", s.Traefik.Address)
+	}
 	for _, m := range []struct {
 		key string
 		m   map[string]HeaderValue
@@ -358,6 +384,7 @@ var (
 	safeName       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 	urlPrefixRe    = regexp.MustCompile(`^/([A-Za-z0-9_.~-]+/?)+$`)
 	rootRe         = regexp.MustCompile(`^/[^"'$\\{};#\x00-\x1f\x7f]*$`)
+	addressRe      = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$`)
 )
 
 func firstDuplicate[T comparable](s []T) T {

@@ -137,8 +137,8 @@ type errorRow struct {
 	ResponseMode string   `xml:"responseMode,attr"`
 }
 
-// iis writes iis/web.config. The pages themselves are laid out by the
-// generator under iis/<IISDir>/<folder>/ from IISFolders and IISPages.
+// iis writes iis/web.config and lays out the pages under
+// iis/<IISDir>/<folder>/: every page of IISPages in every IISFolders folder.
 func iis(s Site) ([]File, error) {
 	existing := s.IIS.ExistingResponse
 	if existing == "" {
@@ -177,5 +177,13 @@ func iis(s Site) ([]File, error) {
 		return nil, err
 	}
 	out := append([]byte(xml.Header), data...)
-	return []File{{Path: "iis/web.config", Kind: "iis", Data: append(out, '\n')}}, nil
+	files := []File{{Path: "iis/web.config", Kind: "iis", Data: append(out, '\n')}}
+	dir := "iis/" + strings.ReplaceAll(s.IISDir(), `\`, "/") + "/"
+	for _, folder := range s.IISFolders() {
+		for _, p := range s.IISPages() {
+			files = append(files, File{Path: dir + folder.Name + "/" + p.File, Kind: "iis",
+				Page: &PageRef{Locale: folder.Locale, Code: p.Code, Sub: p.Sub}})
+		}
+	}
+	return files, nil
 }

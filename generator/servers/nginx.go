@@ -115,15 +115,17 @@ func nginx(s Site) []File {
 
 type langKey struct{ pattern, locale string }
 
-// languageKeys maps every tag a browser may send for a generated locale to
-// it, most specific first, since nginx takes the first matching regex.
+// languageKeys maps the tags a browser may send for a generated locale to
+// it, most specific first, since the servers take the first match. Each key
+// matches its tag as a prefix ("de" matches "de-CH"), so a regional alias
+// whose parent tag names the same locale is left out.
 func (s Site) languageKeys() []langKey {
-	var keys []langKey
-	seen := map[string]bool{}
-	add := func(tag, locale string) {
-		if p := strings.ToLower(tag); !seen[p] {
-			seen[p] = true
-			keys = append(keys, langKey{regexp.QuoteMeta(p), locale})
+	locale := map[string]string{}
+	var tags []string
+	add := func(tag, l string) {
+		if t := strings.ToLower(tag); locale[t] == "" {
+			locale[t] = l
+			tags = append(tags, t)
 		}
 	}
 	// A generated locale's own tag beats another locale's alias for it
@@ -135,6 +137,13 @@ func (s Site) languageKeys() []langKey {
 		for _, a := range Aliases(l) {
 			add(a, l)
 		}
+	}
+	var keys []langKey
+	for _, t := range tags {
+		if i := strings.LastIndexByte(t, '-'); i > 0 && locale[t[:i]] == locale[t] {
+			continue
+		}
+		keys = append(keys, langKey{regexp.QuoteMeta(t), locale[t]})
 	}
 	slices.SortStableFunc(keys, func(a, b langKey) int {
 		if d := len(b.pattern) - len(a.pattern); d != 0 {

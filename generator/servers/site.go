@@ -1,5 +1,6 @@
 // Package servers writes the web server configuration that serves errpages
-// output: nginx, Apache httpd (server config and .htaccess) and IIS. Every
+// output: nginx, Apache httpd (server config and .htaccess), IIS, HAProxy,
+// Caddy, lighttpd and Traefik. Every
 // choice here follows a behaviour tested on the real servers (see the
 // project's DOMAIN notes); the writers need neither Markdown nor templates.
 package servers
@@ -29,6 +30,8 @@ type Site struct {
 	RetryAfter   map[int]string
 	CacheControl map[int]string
 	IIS          IISOptions
+	HAProxy      HAProxyOptions
+	Traefik      TraefikOptions
 	// Headers are sent with every error page, in order: the security
 	// headers, e.g. Content-Security-Policy.
 	Headers []Header
@@ -47,17 +50,30 @@ type IISOptions struct {
 	FallbackFolder string
 }
 
-// File is one generated file, with its slash path inside the brand folder.
+// File is one generated file, with its slash path inside the brand folder:
+// either Data, or a copy of a rendered page described by Page.
 type File struct {
 	Path string
-	Kind string // the target: "nginx", "apache" or "iis"
+	Kind string // the target, e.g. "nginx"
 	Data []byte
+	Page *PageRef
+}
+
+// PageRef names the rendered page a File holds; the generator fills it in.
+type PageRef struct {
+	Locale string
+	Code   int
+	// Sub is the IIS sub-status of the page, or -1.
+	Sub int
+	// Wrap, when set, turns the page into the file's bytes (HAProxy's raw
+	// HTTP response); it fails when the result does not fit the server.
+	Wrap func(page []byte) ([]byte, error)
 }
 
 // Targets are the servers this package writes configuration for.
-var Targets = []string{"nginx", "apache", "iis"}
+var Targets = []string{"nginx", "apache", "iis", "haproxy", "caddy", "lighttpd", "traefik"}
 
-// Write returns the configuration files for one target.
+// Write returns the files of one target.
 func Write(target string, s Site) ([]File, error) {
 	switch target {
 	case "nginx":
@@ -66,6 +82,14 @@ func Write(target string, s Site) ([]File, error) {
 		return apache(s), nil
 	case "iis":
 		return iis(s)
+	case "haproxy":
+		return haproxy(s), nil
+	case "caddy":
+		return caddy(s), nil
+	case "lighttpd":
+		return lighttpd(s), nil
+	case "traefik":
+		return traefik(s), nil
 	}
 	return nil, fmt.Errorf("unknown server target %q (known: %s)", target, strings.Join(Targets, ", "))
 }
