@@ -71,7 +71,8 @@ func wantPage(t *testing.T, what string, r response, status int, lang string) {
 const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 // runChecks drives the DOMAIN checklist against a running server. flavor
-// is "nginx", "apache" or "htaccess"; they differ where the servers do.
+// is "nginx", "apache", "htaccess" or "caddy"; they differ where the
+// servers do.
 func runChecks(t *testing.T, s *server, flavor string) {
 	const secret = "/secret"
 	// Normal pages get the site's own strict policy.
@@ -95,8 +96,8 @@ func runChecks(t *testing.T, s *server, flavor string) {
 	wantPage(t, "401 fr-FR → default locale", s.do(t, "GET", secret, "Accept-Language: fr-FR,fr;q=0.9"), 401, "en")
 	wantPage(t, "401 ar", s.do(t, "GET", secret, "Accept-Language: ar-EG,ar;q=0.9"), 401, "ar")
 	qvalues := "de" // Apache honours q-values
-	if flavor == "nginx" {
-		qvalues = "en" // nginx maps take the first listed language
+	if flavor == "nginx" || flavor == "caddy" {
+		qvalues = "en" // nginx and Caddy maps take the first listed language
 	}
 	wantPage(t, "401 en;q=0.1, de;q=0.9", s.do(t, "GET", secret, "Accept-Language: en;q=0.1, de;q=0.9"), 401, qvalues)
 	// 14–15: credentials.
@@ -141,8 +142,9 @@ func runChecks(t *testing.T, s *server, flavor string) {
 	// Direct requests to the error files.
 	r = s.do(t, "GET", "/_errors/en/404.html")
 	switch flavor {
-	case "nginx":
-		// Named locations have no URL: the request is an ordinary 404.
+	case "nginx", "caddy":
+		// The folder is internal (nginx) or outside the site (Caddy): the
+		// request is an ordinary 404.
 		wantPage(t, "direct request", r, 404, "en")
 	case "apache":
 		wantPage(t, "direct request is forbidden", r, 403, "en")
