@@ -30,7 +30,7 @@ http://127.0.0.1:%[3]d {
     error /maint 503
     error /gone 410
     file_server
-    import %[2]s/caddy/errpages.caddy
+    import "%[2]s/caddy/errpages.caddy"
 }
 `, prefix, out, port, hash)
 }

@@ -14,9 +14,10 @@ import (
 )
 
 // haproxyConf is a whole HAProxy configuration that uses the generated
-// http-errors sections: English by default, German for deny rules and a
-// backend chosen by Accept-Language. The backends point at a closed port.
-func haproxyConf(port, dead int) string {
+// http-errors sections: English by default, the locale other for deny
+// rules and a backend chosen by Accept-Language. The backends point at a
+// closed port.
+func haproxyConf(port, dead int, other string) string {
 	user := ""
 	if asRoot() {
 		user = "global\n    user nobody\n    group nogroup\n"
@@ -34,22 +35,22 @@ userlist users
 frontend web
     bind 127.0.0.1:%d
     option http-buffer-request
-    acl de req.hdr(accept-language) -m reg -i ^de
+    acl de req.hdr(accept-language) -m reg -i ^%[4]s
     http-request return status 200 content-type text/html string "home" if { path / }
     http-request auth realm Restricted if { path_beg /secret } !{ http_auth(users) }
     http-request return status 200 content-type text/plain string "top secret" if { path_beg /secret }
-    http-request deny deny_status 403 errorfiles errpages-de if { path_beg /forbidden } de
+    http-request deny deny_status 403 errorfiles errpages-%[4]s if { path_beg /forbidden } de
     http-request deny deny_status 403 if { path_beg /forbidden }
-    http-request deny deny_status 404 errorfiles errpages-de if { path_beg /missing } de
+    http-request deny deny_status 404 errorfiles errpages-%[4]s if { path_beg /missing } de
     http-request deny deny_status 404 if { path_beg /missing }
     use_backend down-de if de
     default_backend down
 backend down
-    server app 127.0.0.1:%d
-backend down-de
-    errorfiles errpages-de
     server app 127.0.0.1:%[3]d
-`, user, port, dead)
+backend down-de
+    errorfiles errpages-%[4]s
+    server app 127.0.0.1:%[3]d
+`, user, port, dead, other)
 }
 
 // TestHAProxy runs HAProxy with the generated error files: its own errors
@@ -62,7 +63,7 @@ func TestHAProxy(t *testing.T) {
 	buildSite(t, out)
 	port := freePort(t)
 	conf := filepath.Join(prefix, "haproxy.cfg")
-	write(t, conf, haproxyConf(port, freePort(t)))
+	write(t, conf, haproxyConf(port, freePort(t), "de"))
 	args := []string{"-f", conf, "-f", filepath.Join(out, "haproxy/errpages.cfg")}
 	if b, err := exec.Command(bin, append([]string{"-c"}, args...)...).CombinedOutput(); err != nil {
 		t.Fatalf("haproxy -c: %v\n%s", err, b)

@@ -13,13 +13,14 @@ import (
 	"github.com/errpages/errpages/generator"
 )
 
-// TestConfigSamplesParse runs nginx -t and apache2 -t on configurations
-// generated from unusual but valid settings: a root with a space and
-// non-ASCII letters, a nested URL prefix, HTTP-date Retry-After values,
-// script and region locales, several brands.
+// TestConfigSamplesParse runs nginx -t, apache2 -t, haproxy -c, caddy
+// validate and lighttpd -tt on configurations generated from unusual but
+// valid settings: a root with a space and non-ASCII letters, a nested URL
+// prefix, HTTP-date Retry-After values, script and region locales.
 func TestConfigSamplesParse(t *testing.T) {
 	nginx := need(t, "nginx")
 	apache := need(t, "apache2", "httpd")
+	haproxy, caddy, lighttpd := need(t, "haproxy"), need(t, "caddy"), need(t, "lighttpd")
 	for i, server := range []string{
 		"url_prefix = \"/errors/pages/\"\nretry_after = { 503 = \"Wed, 21 Oct 2026 07:28:00 GMT\", 429 = 5 }\ncache_control = { 404 = \"private, max-age=30\" }",
 		"url_prefix = \"/~e.r-r_s/\"",
@@ -34,7 +35,7 @@ func TestConfigSamplesParse(t *testing.T) {
 				os.Chmod(filepath.Join(prefix, d), 0o777) // nginx workers run as nobody
 			}
 			out := filepath.Join(prefix, "my site é", "out")
-			cfg := fmt.Sprintf("locales = [\"en\", \"zh-Hant\", \"pt-BR\", \"ar\"]\ncodes = [401, 404, 408, 429, 503]\n[server]\nroot = %q\ntargets = [\"nginx\", \"apache\"]\n%s\n", out, server)
+			cfg := fmt.Sprintf("locales = [\"en\", \"zh-Hant\", \"pt-BR\", \"ar\"]\ncodes = [401, 404, 408, 429, 503]\n[server]\nroot = %q\n%s\n", out, server)
 			p, err := generator.Load(generator.Options{Project: fstest.MapFS{"errpages.toml": {Data: []byte(cfg)}}, Builtin: errpages.Builtin()})
 			if err != nil {
 				t.Fatal(err)
@@ -52,6 +53,25 @@ func TestConfigSamplesParse(t *testing.T) {
 			write(t, aconf, apacheConf(prefix, freePort(t), fmt.Sprintf("Include %q", filepath.Join(out, "apache/errpages.conf"))))
 			if b, err := exec.Command(apache, "-t", "-d", prefix, "-f", aconf).CombinedOutput(); err != nil {
 				t.Errorf("apache2 -t: %v\n%s", err, b)
+			}
+			hconf := filepath.Join(prefix, "haproxy.cfg")
+			write(t, hconf, haproxyConf(freePort(t), freePort(t), "zh-Hant"))
+			if b, err := exec.Command(haproxy, "-c", "-f", hconf, "-f", filepath.Join(out, "haproxy/errpages.cfg")).CombinedOutput(); err != nil {
+				t.Errorf("haproxy -c: %v\n%s", err, b)
+			}
+			cconf := filepath.Join(prefix, "Caddyfile")
+			write(t, cconf, caddyfile(prefix, out, freePort(t), "JDJhJDE0JHh4eHh4eHh4eHh4eHh4eHh4eHh4eHUxN0ZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZG"))
+			for _, c := range []string{cconf, filepath.Join(out, "traefik/Caddyfile")} {
+				cmd := exec.Command(caddy, "validate", "--config", c, "--adapter", "caddyfile")
+				cmd.Env = caddyEnv(prefix)
+				if b, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("caddy validate %s: %v\n%s", c, err, b)
+				}
+			}
+			lconf := filepath.Join(prefix, "lighttpd.conf")
+			write(t, lconf, lighttpdConf(prefix, out, freePort(t), freePort(t)))
+			if b, err := exec.Command(lighttpd, "-tt", "-f", lconf).CombinedOutput(); err != nil {
+				t.Errorf("lighttpd -tt: %v\n%s", err, b)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/errpages/errpages/generator/servers"
 
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/net/html"
 )
 
@@ -129,9 +130,10 @@ func tomlQuote(s string) string {
 
 // FuzzServerConfig feeds server settings through the configuration and, when
 // they are accepted, checks that every generated server file is well formed:
-// nginx blocks and quotes balance and every directive ends, Apache quotes
-// balance, and IIS web.config is XML. nginx -t and apache2 -t run on samples
-// in the e2e tests.
+// nginx blocks and quotes balance and every directive ends; Apache, HAProxy,
+// Caddy and lighttpd quotes and braces balance; IIS web.config is XML,
+// Traefik's file YAML, and each HAProxy error file a well-formed response
+// head. The real servers check samples in the e2e tests.
 func FuzzServerConfig(f *testing.F) {
 	f.Add("/_errors/", "/var/www/errpages", "en,de", "120", "max-age=60")
 	f.Add("/errors/pages/", "/srv/my site/é", "zh-Hant,pt-BR", "Wed, 21 Oct 2026 07:28:00 GMT", "private, no-store")
@@ -162,6 +164,13 @@ func FuzzServerConfig(f *testing.F) {
 				t.Fatal(err)
 			}
 			for _, file := range files {
+				if file.Page != nil && file.Page.Wrap != nil {
+					data, err := file.Page.Wrap([]byte(strings.Repeat("x", 600)))
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkResponseHead(t, file.Path, string(data))
+				}
 				checkServerFile(t, target, file.Path, string(file.Data))
 			}
 		}
@@ -199,11 +208,42 @@ func checkServerFile(t *testing.T, target, name, data string) {
 		if err := xml.Unmarshal([]byte(data), &v); err != nil {
 			t.Fatalf("%s: not XML: %v", name, err)
 		}
-	case target == "apache":
+	case name == "traefik/errpages.yml":
+		var v map[string]any
+		if err := yaml.Unmarshal([]byte(data), &v); err != nil || v["http"] == nil {
+			t.Fatalf("%s: not the YAML of an http configuration: %v", name, err)
+		}
+	default:
+		depth := 0
 		for i, line := range strings.Split(data, "\n") {
-			if !strings.HasPrefix(strings.TrimSpace(line), "#") && strings.Count(line, `"`)%2 != 0 {
+			if strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			if strings.Count(line, `"`)%2 != 0 {
 				t.Fatalf("%s:%d: unbalanced quotes: %s", name, i+1, line)
 			}
+			if target != "apache" {
+				depth += strings.Count(line, "{") - strings.Count(line, "}")
+			}
+		}
+		if depth != 0 {
+			t.Fatalf("%s: unbalanced braces (%d)", name, depth)
+		}
+	}
+}
+
+// checkResponseHead checks a raw HTTP response: a status line, then header
+// lines with no stray CR or LF, then a blank line.
+func checkResponseHead(t *testing.T, name, data string) {
+	t.Helper()
+	head, _, ok := strings.Cut(data, "\r\n\r\n")
+	lines := strings.Split(head, "\r\n")
+	if !ok || !regexp.MustCompile(`^HTTP/1\.1 [45][0-9][0-9] [A-Za-z -]+$`).MatchString(lines[0]) {
+		t.Fatalf("%s: no status line and blank line: %.200q", name, data)
+	}
+	for _, l := range lines[1:] {
+		if !regexp.MustCompile(`^[A-Za-z-]+: [^\r\n]+$`).MatchString(l) {
+			t.Fatalf("%s: malformed header line %q", name, l)
 		}
 	}
 }

@@ -17,7 +17,7 @@ func caddy(s Site) []File {
 		"",
 		"    example.com {",
 		"        ...",
-		"        import "+s.Root+"/caddy/errpages.caddy",
+		"        import \""+s.Root+"/caddy/errpages.caddy\"",
 		"    }",
 		"",
 		"It handles the errors Caddy raises itself: file_server's 404 and 403, the",

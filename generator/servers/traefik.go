@@ -49,7 +49,7 @@ func traefik(s Site) []File {
 		"errpages: the static server behind the Traefik errors middleware in",
 		"errpages.yml. Run it with Caddy 2:",
 		"",
-		"    caddy run --config "+s.Root+"/traefik/Caddyfile --adapter caddyfile",
+		"    caddy run --config \""+s.Root+"/traefik/Caddyfile\" --adapter caddyfile",
 		"",
 		"It answers /<status> with the page of that status in the visitor's language.",
 		"",
