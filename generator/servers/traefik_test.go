@@ -38,7 +38,7 @@ type traefikDynamic struct {
 func TestTraefikDynamicConfig(t *testing.T) {
 	for _, brand := range []string{"", "shop-eu"} {
 		s := testSite()
-		s.Brand, s.Traefik.Address = brand, "127.0.0.1:8081"
+		s.Brand = brand
 		data := files(t, "traefik", s)["traefik/errpages.yml"]
 		var cfg traefikDynamic
 		dec := yaml.NewDecoder(bytes.NewReader([]byte(data)))
