@@ -18,6 +18,7 @@ import (
 
 	"github.com/errpages/errpages"
 	"github.com/errpages/errpages/generator"
+	"github.com/errpages/errpages/generator/servers"
 )
 
 // Exit statuses (SPEC §7).
@@ -264,7 +265,8 @@ func printWritten(w io.Writer, dir string) {
 			name = "(default)"
 		}
 		var parts []string
-		for _, k := range []string{"page", "problem", "nginx", "apache", "iis", "manifest", "gallery"} {
+		kinds := append(append([]string{"page", "problem"}, servers.Targets...), "manifest", "gallery")
+		for _, k := range kinds {
 			if n := counts[b][k]; n > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", n, k))
 			}

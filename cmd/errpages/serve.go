@@ -189,7 +189,7 @@ func (s *previewServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the live-reload script to HTML (never to built output).
 func (s *previewServer) serveFile(w http.ResponseWriter, r *http.Request, f *generator.File) {
 	status := http.StatusOK
-	if f.Code != 0 && (f.Kind == "page" || f.Kind == "problem" || f.Kind == "iis") {
+	if f.Code != 0 && (f.Format == "html" || f.Format == "json") {
 		status = f.Code
 	}
 	h := w.Header()
