@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +45,7 @@ frontend web
     http-request deny deny_status 403 if { path_beg /forbidden }
     http-request deny deny_status 404 errorfiles errpages-%[4]s if { path_beg /missing } de
     http-request deny deny_status 404 if { path_beg /missing }
+    http-request deny deny_status 500 if { path_beg /boom }
     use_backend down-de if de
     default_backend down
 backend down
@@ -65,6 +68,20 @@ func TestHAProxy(t *testing.T) {
 	conf := filepath.Join(prefix, "haproxy.cfg")
 	write(t, conf, haproxyConf(port, freePort(t), "de"))
 	args := []string{"-f", conf, "-f", filepath.Join(out, "haproxy/errpages.cfg")}
+	// The 500 file, padded to errpages' limit (tune.bufsize − tune.maxrewrite
+	// = 15,360 bytes), must still load and be sent whole.
+	const limit = 16384 - 1024
+	big := filepath.Join(out, "haproxy/errors/en/500.http")
+	data, err := os.ReadFile(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, body, _ := strings.Cut(string(data), "\r\n\r\n")
+	head = regexp.MustCompile(`Content-Length: \d+`).ReplaceAllString(head, "Content-Length: 00000")
+	body += strings.Repeat(" ", limit-len(head)-4-len(body))
+	head = strings.Replace(head, "Content-Length: 00000", fmt.Sprintf("Content-Length: %05d", len(body)), 1)
+	os.Remove(big) // a hard link shared with other pages
+	write(t, big, head+"\r\n\r\n"+body)
 	if b, err := exec.Command(bin, append([]string{"-c"}, args...)...).CombinedOutput(); err != nil {
 		t.Fatalf("haproxy -c: %v\n%s", err, b)
 	}
@@ -80,6 +97,9 @@ func TestHAProxy(t *testing.T) {
 	if r := s.do(t, "GET", "/secret", "Authorization: alice:wonderland"); r.status != 200 || r.body != "top secret" {
 		t.Errorf("valid credentials: %d %q", r.status, r.body)
 	}
+	r = s.do(t, "GET", "/boom")
+	wantPage(t, "500 at the size limit", r, 500, "en")
+	expect(t, "500 at the size limit", r, check{"the whole padded page", r.body == body, len(r.body)})
 	wantPage(t, "403", s.do(t, "GET", "/forbidden"), 403, "en")
 	wantPage(t, "403 de-DE by a deny rule's errorfiles", s.do(t, "GET", "/forbidden", "Accept-Language: de-DE,de;q=0.9"), 403, "de")
 	r = s.do(t, "GET", "/missing")
