@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,9 +13,14 @@ import (
 )
 
 // lighttpdConf is a whole lighttpd configuration, everything under prefix,
-// that includes the generated file unchanged. /app is proxied to a closed
-// port.
-func lighttpdConf(prefix, out string, port, dead int) string {
+// that includes the generated files unchanged: errpages.conf, and with
+// magnet also magnet.conf. /app is proxied to a closed port, /api to an
+// application at api.
+func lighttpdConf(prefix, out string, port, dead int, magnet bool, api int) string {
+	include := ""
+	if magnet {
+		include = fmt.Sprintf("include %q\n", out+"/lighttpd/magnet.conf")
+	}
 	user := ""
 	if asRoot() {
 		user = "server.username = \"nobody\"\nserver.groupname = \"nogroup\"\n"
@@ -29,30 +37,15 @@ auth.backend.htpasswd.userfile = "%[1]s/htpasswd"
 auth.require = ( "/secret" => ( "method" => "basic", "realm" => "Restricted", "require" => "valid-user" ) )
 $HTTP["url"] =^ "/forbidden" { url.access-deny = ( "" ) }
 $HTTP["url"] =^ "/app" { proxy.server = ( "" => (( "host" => "127.0.0.1", "port" => %[4]d )) ) }
+$HTTP["url"] =^ "/api" { proxy.server = ( "" => (( "host" => "127.0.0.1", "port" => %[6]d )) ) }
 include "%[2]s/lighttpd/errpages.conf"
-`, prefix, out, port, dead, user)
+%[7]s`, prefix, out, port, dead, user, api, include)
 }
 
 // TestLighttpd runs lighttpd with the generated error files: its own
 // errors keep their status and get the page in the visitor's language.
 func TestLighttpd(t *testing.T) {
-	bin := need(t, "lighttpd")
-	prefix := tempDir(t)
-	out := filepath.Join(prefix, "errpages")
-	buildSite(t, out)
-	os.MkdirAll(filepath.Join(prefix, "logs"), 0o777)
-	os.Chmod(filepath.Join(prefix, "logs"), 0o777)
-	write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
-	write(t, filepath.Join(prefix, "site/secret"), "top secret\n")
-	htpasswd(t, filepath.Join(prefix, "htpasswd"), "alice", "wonderland")
-	port := freePort(t)
-	conf := filepath.Join(prefix, "lighttpd.conf")
-	write(t, conf, lighttpdConf(prefix, out, port, freePort(t)))
-	if b, err := exec.Command(bin, "-tt", "-f", conf).CombinedOutput(); err != nil {
-		t.Fatalf("lighttpd -tt: %v\n%s", err, b)
-	}
-	s := start(t, exec.Command(bin, "-D", "-f", conf), port, filepath.Join(prefix, "logs/error.log"))
-
+	s := startLighttpd(t, false, 1)
 	for _, tc := range []struct {
 		path, accept string
 		status       int
@@ -84,5 +77,70 @@ func TestLighttpd(t *testing.T) {
 	}
 	if r := s.do(t, "HEAD", "/missing"); r.status != 404 || r.body != "" {
 		t.Errorf("HEAD /missing: %d with %d bytes", r.status, len(r.body))
+	}
+}
+
+// startLighttpd builds the test site and runs lighttpd on it, with
+// magnet.conf when magnet is set; /api goes to the application on port api.
+func startLighttpd(t *testing.T, magnet bool, api int) *server {
+	bin := need(t, "lighttpd")
+	if magnet {
+		if _, err := os.Stat("/usr/lib/lighttpd/mod_magnet.so"); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("mod_magnet is not installed, and CI must run this test (scripts/test installs lighttpd-modules-lua)")
+			}
+			t.Skip("mod_magnet is not installed; run scripts/test as root to install it")
+		}
+	}
+	prefix := tempDir(t)
+	out := filepath.Join(prefix, "errpages")
+	buildSite(t, out)
+	os.MkdirAll(filepath.Join(prefix, "logs"), 0o777)
+	os.Chmod(filepath.Join(prefix, "logs"), 0o777)
+	write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
+	write(t, filepath.Join(prefix, "site/secret"), "top secret\n")
+	htpasswd(t, filepath.Join(prefix, "htpasswd"), "alice", "wonderland")
+	port := freePort(t)
+	conf := filepath.Join(prefix, "lighttpd.conf")
+	write(t, conf, lighttpdConf(prefix, out, port, freePort(t), magnet, api))
+	if b, err := exec.Command(bin, "-tt", "-f", conf).CombinedOutput(); err != nil {
+		t.Fatalf("lighttpd -tt: %v\n%s", err, b)
+	}
+	return start(t, exec.Command(bin, "-D", "-f", conf), port, filepath.Join(prefix, "logs/error.log"))
+}
+
+// TestLighttpdMagnet adds magnet.conf: lighttpd's own errors then carry the
+// headers of the other servers, while an application's own error response
+// passes unchanged.
+func TestLighttpdMagnet(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, "the application's own 404\n")
+	}))
+	defer app.Close()
+	s := startLighttpd(t, true, app.Listener.Addr().(*net.TCPAddr).Port)
+
+	r := s.do(t, "GET", "/missing")
+	wantPage(t, "404", r, 404, "en")
+	expect(t, "404", r, check{"Cache-Control max-age=60 as configured", r.header.Get("Cache-Control") == "max-age=60", r.header.Get("Cache-Control")})
+	wantPage(t, "404 de-CH", s.do(t, "GET", "/missing", "Accept-Language: de-CH"), 404, "de")
+	wantPage(t, "404 ar", s.do(t, "GET", "/missing", "Accept-Language: ar-EG,ar;q=0.9"), 404, "ar")
+	wantPage(t, "404 fr → default", s.do(t, "GET", "/missing", "Accept-Language: fr-FR,fr;q=0.9"), 404, "en")
+	wantPage(t, "403 de", s.do(t, "GET", "/forbidden", "Accept-Language: de"), 403, "de")
+	r = s.do(t, "GET", "/secret", "Accept-Language: de")
+	wantPage(t, "401 de", r, 401, "de")
+	expect(t, "401 de", r, check{"one WWW-Authenticate", len(r.header.Values("WWW-Authenticate")) == 1, r.header.Values("WWW-Authenticate")})
+	r = s.do(t, "GET", "/app", "Accept-Language: de")
+	wantPage(t, "503 de", r, 503, "de")
+	expect(t, "503", r, check{"Retry-After: 120", r.header.Get("Retry-After") == "120", r.header.Get("Retry-After")})
+	r = s.do(t, "GET", "/api/x", "Accept-Language: de")
+	expect(t, "the application's 404", r,
+		check{"status 404", r.status == 404, r.status},
+		check{"its own body", r.body == "the application's own 404\n", r.body},
+		check{"no Content-Language", r.header.Get("Content-Language") == "", r.header.Get("Content-Language")},
+		check{"no error-page CSP", r.header.Get("Content-Security-Policy") == "", r.header.Get("Content-Security-Policy")})
+	if r := s.do(t, "GET", "/"); r.status != 200 || r.header.Get("Content-Language") != "" || r.header.Get("Cache-Control") != "" {
+		t.Errorf("home page: %d, Content-Language %q, Cache-Control %q; want 200 and neither", r.status, r.header.Get("Content-Language"), r.header.Get("Cache-Control"))
 	}
 }

@@ -69,7 +69,7 @@ func TestConfigSamplesParse(t *testing.T) {
 				}
 			}
 			lconf := filepath.Join(prefix, "lighttpd.conf")
-			write(t, lconf, lighttpdConf(prefix, out, freePort(t), freePort(t)))
+			write(t, lconf, lighttpdConf(prefix, out, freePort(t), freePort(t), false, 1))
 			if b, err := exec.Command(lighttpd, "-tt", "-f", lconf).CombinedOutput(); err != nil {
 				t.Errorf("lighttpd -tt: %v\n%s", err, b)
 			}
