@@ -43,6 +43,7 @@ frontend web
     http-request return status 200 content-type text/plain string "top secret" if { path_beg /secret }
     http-request deny deny_status 403 errorfiles errpages-%[4]s if { path_beg /forbidden } de
     http-request deny deny_status 403 if { path_beg /forbidden }
+    http-request deny deny_status 404 errorfiles errpages-en-json if { path_beg /missing } { req.hdr(accept) -m reg -i ^application/(problem\+)?json }
     http-request deny deny_status 404 errorfiles errpages-%[4]s if { path_beg /missing } de
     http-request deny deny_status 404 if { path_beg /missing }
     http-request deny deny_status 500 if { path_beg /boom }
@@ -106,6 +107,12 @@ func TestHAProxy(t *testing.T) {
 	wantPage(t, "404", r, 404, "en")
 	expect(t, "404", r, check{"Cache-Control max-age=60 as configured", r.header.Get("Cache-Control") == "max-age=60", r.header.Get("Cache-Control")})
 	wantPage(t, "404 de", s.do(t, "GET", "/missing", "Accept-Language: de"), 404, "de")
+	r = s.do(t, "GET", "/missing", "Accept: application/problem+json")
+	expect(t, "404 JSON by a deny rule's errorfiles", r,
+		check{"status 404", r.status == 404, r.status},
+		check{"problem+json", r.header.Get("Content-Type") == "application/problem+json", r.header.Get("Content-Type")},
+		check{"problem document", strings.HasPrefix(r.body, `{"type":"about:blank","title":"Not Found","status":404`), r.body},
+		check{"Content-Language en", r.header.Get("Content-Language") == "en", r.header.Get("Content-Language")})
 	wantPage(t, "POST 404", s.do(t, "POST", "/missing"), 404, "en")
 	r = s.do(t, "HEAD", "/missing")
 	expect(t, "HEAD 404", r, check{"404", r.status == 404, r.status}, check{"no body", r.body == "", len(r.body)})

@@ -313,11 +313,14 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			if r := f.Page; r != nil {
 				pg := pages[pageKey{LocaleTag(r.Locale), StatusCode(r.Code), r.Sub}]
 				mf.Code, mf.Locale, mf.Format, mf.CSP, data = r.Code, LocaleTag(r.Locale), "html", b.csp, pg.HTML
+				if r.JSON {
+					mf.Format, mf.CSP, data = "json", "", pg.JSON
+				}
 				if r.Sub >= 0 {
 					mf.IISCode = fmt.Sprintf("%d.%d", r.Code, r.Sub)
 				}
 				if r.Wrap != nil {
-					if data, err = r.Wrap(pg.HTML); err != nil {
+					if data, err = r.Wrap(data); err != nil {
 						if b.ID != "" {
 							err = fmt.Errorf("brand %q: %w", b.ID, err)
 						}

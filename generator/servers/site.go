@@ -65,6 +65,8 @@ type PageRef struct {
 	Code   int
 	// Sub is the IIS sub-status of the page, or -1.
 	Sub int
+	// JSON selects the page's problem+json document instead of its HTML.
+	JSON bool
 	// Wrap, when set, turns the page into the file's bytes (HAProxy's raw
 	// HTTP response); it fails when the result does not fit the server.
 	Wrap func(page []byte) ([]byte, error)
