@@ -47,7 +47,7 @@ func (s Site) caddyHandleErrors() string {
 	b.WriteString("        # generated locale (the browser's first choice wins).\n")
 	b.WriteString("        map {header.Accept-Language} {errpages_lang} {\n")
 	for _, e := range s.languageKeys() {
-		fmt.Fprintf(&b, "            ~(?i)^%s([-,;\\s]|$) %s\n", e.pattern, e.locale)
+		fmt.Fprintf(&b, "            ~(?i)^%s([-,;\\s]|$) %s\n", e.pattern(), e.locale)
 	}
 	fmt.Fprintf(&b, "            default %s\n        }\n", s.DefaultLocale)
 	b.WriteString("        # problem+json for clients that ask for JSON first; browsers get HTML.\n")

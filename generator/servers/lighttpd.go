@@ -41,7 +41,7 @@ func lighttpd(s Site) []File {
 		if i > 0 {
 			b.WriteString("else ")
 		}
-		fmt.Fprintf(&b, "$REQUEST_HEADER[\"Accept-Language\"] =~ \"(?i)^%s([-,; ]|$)\" {\n", e.pattern)
+		fmt.Fprintf(&b, "$REQUEST_HEADER[\"Accept-Language\"] =~ \"(?i)^%s([-,; ]|$)\" {\n", e.pattern())
 		fmt.Fprintf(&b, "    server.errorfile-prefix = \"%s%s/status-\"\n}\n", dir, e.locale)
 	}
 
@@ -85,7 +85,7 @@ func (s Site) lighttpdLua(dir string) string {
 	b.WriteString("-- Language tags, most specific first; each matches as a prefix of the\n")
 	b.WriteString("-- first Accept-Language tag, as in errpages.conf.\nlocal langs = {\n")
 	for _, e := range s.languageKeys() {
-		fmt.Fprintf(&b, "  { %q, %q },\n", strings.ReplaceAll(e.pattern, `\`, ""), e.locale)
+		fmt.Fprintf(&b, "  { %q, %q },\n", e.tag, e.locale)
 	}
 	b.WriteString("}\nlocal cache = {")
 	for _, c := range s.Codes {

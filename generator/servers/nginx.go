@@ -2,8 +2,6 @@ package servers
 
 import (
 	"fmt"
-	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -44,7 +42,7 @@ func nginx(s Site) []File {
 	h.WriteString("# locale (nginx maps ignore q-values, so the browser's first choice wins).\n")
 	fmt.Fprintf(&h, "map $http_accept_language %s {\n    default %s;\n", lang, s.DefaultLocale)
 	for _, e := range s.languageKeys() {
-		fmt.Fprintf(&h, "    \"~*^%s([-,;\\s]|$)\" %s;\n", e.pattern, e.locale)
+		fmt.Fprintf(&h, "    \"~*^%s([-,;\\s]|$)\" %s;\n", e.pattern(), e.locale)
 	}
 	h.WriteString("}\n\n# problem+json for clients that ask for JSON first; browsers get HTML.\n")
 	fmt.Fprintf(&h, "map $http_accept %s {\n    default html;\n    \"~*^application/(problem\\+)?json\" json;\n}\n", fmtVar)
@@ -111,45 +109,4 @@ func nginx(s Site) []File {
 		{Path: "nginx/http.conf", Kind: "nginx", Data: []byte(h.String())},
 		{Path: "nginx/server.conf", Kind: "nginx", Data: []byte(b.String())},
 	}
-}
-
-type langKey struct{ pattern, locale string }
-
-// languageKeys maps the tags a browser may send for a generated locale to
-// it, most specific first, since the servers take the first match. Each key
-// matches its tag as a prefix ("de" matches "de-CH"), so a regional alias
-// whose parent tag names the same locale is left out.
-func (s Site) languageKeys() []langKey {
-	locale := map[string]string{}
-	var tags []string
-	add := func(tag, l string) {
-		if t := strings.ToLower(tag); locale[t] == "" {
-			locale[t] = l
-			tags = append(tags, t)
-		}
-	}
-	// A generated locale's own tag beats another locale's alias for it
-	// ("en-GB" generated next to "en").
-	for _, l := range s.Locales {
-		add(l, l)
-	}
-	for _, l := range s.Locales {
-		for _, a := range Aliases(l) {
-			add(a, l)
-		}
-	}
-	var keys []langKey
-	for _, t := range tags {
-		if i := strings.LastIndexByte(t, '-'); i > 0 && locale[t[:i]] == locale[t] {
-			continue
-		}
-		keys = append(keys, langKey{regexp.QuoteMeta(t), locale[t]})
-	}
-	slices.SortStableFunc(keys, func(a, b langKey) int {
-		if d := len(b.pattern) - len(a.pattern); d != 0 {
-			return d
-		}
-		return strings.Compare(a.pattern, b.pattern)
-	})
-	return keys
 }

@@ -89,7 +89,7 @@ func TestNginxBrandVariables(t *testing.T) {
 // servers do: the first key whose pattern matches.
 func resolve(s Site, header string) string {
 	for _, k := range s.languageKeys() {
-		if regexp.MustCompile(`(?i)^` + k.pattern + `([-,;\s]|$)`).MatchString(header) {
+		if regexp.MustCompile(`(?i)^` + k.pattern() + `([-,;\s]|$)`).MatchString(header) {
 			return k.locale
 		}
 	}

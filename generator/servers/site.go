@@ -1,12 +1,13 @@
 // Package servers writes the web server configuration that serves errpages
 // output: nginx, Apache httpd (server config and .htaccess), IIS, HAProxy,
-// Caddy, lighttpd and Traefik. Every
-// choice here follows a behaviour tested on the real servers (see the
-// project's DOMAIN notes); the writers need neither Markdown nor templates.
+// Caddy, lighttpd and Traefik. Every choice here follows a behaviour tested
+// on the real servers (see the project's DOMAIN notes); the writers need
+// neither Markdown nor templates.
 package servers
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -167,4 +168,49 @@ var scriptAliases = map[string][]string{
 	"zh-Hans": {"zh-CN", "zh-SG", "zh"},
 	"zh-Hant": {"zh-TW", "zh-HK", "zh-MO"},
 	"nb":      {"no", "no-NO", "nn", "nn-NO"},
+}
+
+// langKey maps an Accept-Language tag (lower case) to a generated locale.
+type langKey struct{ tag, locale string }
+
+// pattern is the tag as a regular expression.
+func (k langKey) pattern() string { return regexp.QuoteMeta(k.tag) }
+
+// languageKeys maps the tags a browser may send for a generated locale to
+// it, most specific first, since the servers take the first match. Each key
+// matches its tag as a prefix ("de" matches "de-CH"), so a regional alias
+// whose parent tag names the same locale is left out.
+func (s Site) languageKeys() []langKey {
+	locale := map[string]string{}
+	var tags []string
+	add := func(tag, l string) {
+		if t := strings.ToLower(tag); locale[t] == "" {
+			locale[t] = l
+			tags = append(tags, t)
+		}
+	}
+	// A generated locale's own tag beats another locale's alias for it
+	// ("en-GB" generated next to "en").
+	for _, l := range s.Locales {
+		add(l, l)
+	}
+	for _, l := range s.Locales {
+		for _, a := range Aliases(l) {
+			add(a, l)
+		}
+	}
+	var keys []langKey
+	for _, t := range tags {
+		if i := strings.LastIndexByte(t, '-'); i > 0 && locale[t[:i]] == locale[t] {
+			continue
+		}
+		keys = append(keys, langKey{t, locale[t]})
+	}
+	slices.SortStableFunc(keys, func(a, b langKey) int {
+		if d := len(b.tag) - len(a.tag); d != 0 {
+			return d
+		}
+		return strings.Compare(a.tag, b.tag)
+	})
+	return keys
 }
