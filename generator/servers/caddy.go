@@ -71,7 +71,7 @@ func (s Site) caddyHandleErrors() string {
 	}
 	b.WriteString("        }\n")
 	b.WriteString("        # file_server would send application/json; set the type once it has.\n")
-	b.WriteString("        @errpages_json header_regexp Accept (?i)^application/(problem\\+)?json\n")
+	b.WriteString("        @errpages_json vars {errpages_fmt} json\n")
 	b.WriteString("        header @errpages_json {\n            Content-Type application/problem+json\n            defer\n        }\n")
 	for _, c := range s.Codes {
 		if v, ok := s.RetryAfter[c]; ok {
