@@ -16,7 +16,8 @@ var HAProxyCodes = []int{400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 
 type HAProxyOptions struct {
 	// BufSize and MaxRewrite are HAProxy's tune.bufsize and tune.maxrewrite:
 	// an error file must fit in BufSize − MaxRewrite bytes, so that HAProxy
-	// can still add headers to it. 0 means HAProxy's defaults, 16384 and 1024.
+	// can still add headers to it. A zero BufSize means HAProxy's defaults
+	// for both, 16384 and 1024; MaxRewrite may be 0.
 	BufSize, MaxRewrite int
 }
 
@@ -24,10 +25,7 @@ type HAProxyOptions struct {
 func (o HAProxyOptions) limit() (limit, bufsize, maxrewrite int) {
 	bufsize, maxrewrite = o.BufSize, o.MaxRewrite
 	if bufsize == 0 {
-		bufsize = 16384
-	}
-	if maxrewrite == 0 {
-		maxrewrite = 1024
+		bufsize, maxrewrite = 16384, 1024
 	}
 	return bufsize - maxrewrite, bufsize, maxrewrite
 }

@@ -335,3 +335,19 @@ func TestGolden(t *testing.T) {
 		}
 	}
 }
+
+func TestHAProxyLimit(t *testing.T) {
+	for _, tc := range []struct {
+		o    HAProxyOptions
+		want int
+	}{
+		{HAProxyOptions{}, 15360},
+		{HAProxyOptions{BufSize: 16384, MaxRewrite: 1024}, 15360},
+		{HAProxyOptions{BufSize: 16384, MaxRewrite: 0}, 16384}, // maxrewrite 0 is HAProxy's to allow
+		{HAProxyOptions{BufSize: 32768, MaxRewrite: 8192}, 24576},
+	} {
+		if got, _, _ := tc.o.limit(); got != tc.want {
+			t.Errorf("%+v: limit %d, want %d", tc.o, got, tc.want)
+		}
+	}
+}
