@@ -50,7 +50,8 @@ func (s Site) haproxySection(locale string) string {
 func haproxy(s Site) []File {
 	codes := s.haproxyCodes()
 	limit, _, _ := s.HAProxy.limit()
-	other := s.orderedLocales()[len(s.orderedLocales())-1]
+	locales := s.orderedLocales()
+	other := locales[len(locales)-1]
 	var b strings.Builder
 	b.WriteString(header("# ",
 		"errpages: HAProxy 2.2+ error pages, one http-errors section per language, and",
@@ -86,7 +87,7 @@ func haproxy(s Site) []File {
 	))
 	var files []File
 	for _, json := range []bool{false, true} {
-		for _, l := range s.orderedLocales() {
+		for _, l := range locales {
 			section, ext := s.haproxySection(l), "http"
 			if json {
 				section, ext = section+"-json", "json.http"
