@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -446,13 +445,13 @@ func (b *brand) site() servers.Site {
 	for _, c := range b.codes {
 		s.Codes = append(s.Codes, int(c))
 	}
-	for k, v := range b.Server.RetryAfter {
-		n, _ := strconv.Atoi(k)
-		s.RetryAfter[n] = string(v)
+	// Operators' own headers come after errpages' own, sorted by name.
+	s.Headers = append(s.Headers, b.Server.headers...)
+	for c, v := range b.Server.retryAfter {
+		s.RetryAfter[int(c)] = v
 	}
-	for k, v := range b.Server.CacheControl {
-		n, _ := strconv.Atoi(k)
-		s.CacheControl[n] = string(v)
+	for c, v := range b.Server.cacheControl {
+		s.CacheControl[int(c)] = v
 	}
 	return s
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -84,9 +85,15 @@ type Server struct {
 	Targets      []string               `toml:"targets" doc:"Server configurations to write: nginx, apache, iis, haproxy, caddy, lighttpd, traefik." enum:"nginx,apache,iis,haproxy,caddy,lighttpd,traefik"`
 	RetryAfter   map[string]HeaderValue `toml:"retry_after" doc:"Retry-After per status code, in seconds or as an HTTP-date, e.g. { 503 = 120 }."`
 	CacheControl map[string]HeaderValue `toml:"cache_control" doc:"Cache-Control per status code, e.g. { 404 = \"max-age=60\" }; other codes get no-store."`
+	Headers      map[string]HeaderValue `toml:"headers" doc:"Headers sent with every error response by every target, e.g. { \"Strict-Transport-Security\" = \"max-age=63072000\" }. nginx drops a server's own add_header lines from error responses: repeat them here."`
 	IIS          IIS                    `toml:"iis" doc:"IIS settings."`
 	HAProxy      HAProxy                `toml:"haproxy" doc:"HAProxy settings."`
 	Traefik      Traefik                `toml:"traefik" doc:"Traefik settings."`
+
+	// Filled in by validate: the per-code tables by code, and the headers
+	// sorted by name.
+	retryAfter, cacheControl map[StatusCode]string
+	headers                  []servers.Header
 }
 
 // HAProxy holds the HAProxy-only settings: the error-file size limit.
@@ -145,6 +152,7 @@ func (b Brand) clone() Brand {
 	b.Server.Targets = slices.Clone(b.Server.Targets)
 	b.Server.RetryAfter = maps.Clone(b.Server.RetryAfter)
 	b.Server.CacheControl = maps.Clone(b.Server.CacheControl)
+	b.Server.Headers = maps.Clone(b.Server.Headers)
 	return b
 }
 
@@ -204,8 +212,17 @@ func decodeConfig(file string, src []byte) ([]Brand, bool, error) {
 		return nil, false, err
 	}
 	for i := range brands {
-		errs.add(brands[i].validate(file, src))
+		b := &brands[i]
+		own := func(key ...string) bool {
+			if b.ID == "" {
+				return true
+			}
+			return md.IsDefined(append([]string{"brands", b.ID}, key...)...)
+		}
+		errs.add(b.validate(file, src, own))
 	}
+	errs.add(topLevelCodeKeys(file, src, fc.Brand, brands))
+	errs.add(brandCollisions(file, src, brands))
 	return brands, fc.Gallery, errs.err()
 }
 
@@ -222,8 +239,9 @@ func topKeys(keys []toml.Key) []toml.Key {
 	return out
 }
 
-// validate checks what TOML types cannot express.
-func (b *Brand) validate(file string, src []byte) error {
+// validate checks what TOML types cannot express. own reports whether a key
+// is set in the brand's own table rather than inherited from the top level.
+func (b *Brand) validate(file string, src []byte, own func(key ...string) bool) error {
 	var errs errorList
 	prefix := toml.Key{}
 	if b.ID != "" {
@@ -282,7 +300,13 @@ func (b *Brand) validate(file string, src []byte) error {
 			}
 		}
 	}
-	errs.add(b.Server.validate(file, func(key ...string) (int, int) { return at(append([]string{"server"}, key...)...) }))
+	codes := b.Codes
+	if len(codes) == 0 {
+		codes = BuiltinCodes
+	}
+	errs.add(b.Server.validate(file, codes, b.Security,
+		func(key ...string) (int, int) { return at(append([]string{"server"}, key...)...) },
+		func(key ...string) bool { return own(append([]string{"server"}, key...)...) }))
 	if rp := b.Security.ReferrerPolicy; rp != "" && !slices.Contains(referrerPolicies, rp) {
 		line, col := at("security", "referrer_policy")
 		errs.addf(file, line, col, "security.referrer_policy %q: expected one of %s, or \"\" for none", rp, strings.Join(referrerPolicies, ", "))
@@ -313,7 +337,9 @@ func (p Palette) contrastPairs() []colorPair {
 	return pairs
 }
 
-func (s *Server) validate(file string, at func(key ...string) (int, int)) error {
+// validate checks the server settings of a brand that builds codes with
+// the security headers sec.
+func (s *Server) validate(file string, codes []StatusCode, sec Security, at func(key ...string) (int, int), own func(key ...string) bool) error {
 	var errs errorList
 	if !urlPrefixRe.MatchString(s.URLPrefix) || strings.Contains(s.URLPrefix, "..") || strings.Contains(s.URLPrefix, "//") {
 		line, col := at("url_prefix")
@@ -323,7 +349,12 @@ func (s *Server) validate(file string, at func(key ...string) (int, int)) error 
 	}
 	if !strings.HasPrefix(s.Root, "/") || !rootRe.MatchString(s.Root) || strings.Contains(s.Root, "/../") || strings.HasSuffix(s.Root, "/..") {
 		line, col := at("root")
-		errs.addf(file, line, col, "server.root %q: expected the absolute path where the output will live on the server (no quotes, $, \\, braces or control characters)", s.Root)
+		errs.addf(file, line, col, "server.root %q: expected the absolute path where the output will live on the server (no double quotes, $, \\, braces, ;, # or control characters)", s.Root)
+	} else if strings.ContainsAny(s.Root, "[]*?") {
+		// Apache's Include and <Directory>, nginx's include and Caddy's
+		// import read these as wildcards.
+		line, col := at("root")
+		errs.addf(file, line, col, "server.root %q: [, ], * and ? are wildcards in Apache, nginx and Caddy paths: choose a folder name without them", s.Root)
 	}
 	for _, t := range s.Targets {
 		if !slices.Contains(servers.Targets, t) {
@@ -350,17 +381,29 @@ func (s *Server) validate(file string, at func(key ...string) (int, int)) error 
 		line, col := at("traefik", "address")
 		errs.addf(file, line, col, "server.traefik.address %q: expected host:port, e.g. \"127.0.0.1:8081\"", s.Traefik.Address)
 	}
+	s.retryAfter, s.cacheControl = map[StatusCode]string{}, map[StatusCode]string{}
 	for _, m := range []struct {
-		key string
-		m   map[string]HeaderValue
-	}{{"retry_after", s.RetryAfter}, {"cache_control", s.CacheControl}} {
+		key    string
+		m      map[string]HeaderValue
+		parsed map[StatusCode]string
+	}{{"retry_after", s.RetryAfter, s.retryAfter}, {"cache_control", s.CacheControl, s.cacheControl}} {
 		for _, k := range slices.Sorted(maps.Keys(m.m)) {
-			var c StatusCode
 			line, col := at(m.key, k)
-			if err := c.UnmarshalText([]byte(k)); err != nil {
-				errs.addf(file, line, col, "server.%s: %v", m.key, err)
+			c, err := codeKey(k)
+			if err != nil {
+				errs.addf(file, line, col, "server.%s.%s: %v", m.key, tomlKey(k), err)
+				continue
+			}
+			if !slices.Contains(codes, c) {
+				// A code inherited from the top level that this brand
+				// does not build is left out.
+				if own(m.key, k) {
+					errs.addf(file, line, col, "server.%s.%s: %d is not one of the codes built (see codes)", m.key, k, c)
+				}
+				continue
 			}
 			v := string(m.m[k])
+			m.parsed[c] = v
 			switch {
 			case m.key == "retry_after" && !retryAfterRe.MatchString(v):
 				if _, err := http.ParseTime(v); err != nil {
@@ -371,6 +414,133 @@ func (s *Server) validate(file string, at func(key ...string) (int, int)) error 
 			}
 		}
 	}
+	errs.add(s.validateHeaders(file, sec, at))
+	return errs.err()
+}
+
+// validateHeaders checks [server] headers and keeps them, sorted by name,
+// in s.headers.
+func (s *Server) validateHeaders(file string, sec Security, at func(key ...string) (int, int)) error {
+	var errs errorList
+	s.headers = nil
+	seen := map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(s.Headers)) {
+		line, col := at("headers", k)
+		v := string(s.Headers[k])
+		lower := strings.ToLower(k)
+		switch {
+		case !headerNameRe.MatchString(k):
+			errs.addf(file, line, col, "server.headers.%s: expected a header name: letters, digits and !#$%%&'*+-.^_`|~ (RFC 9110 §5.1)", tomlKey(k))
+		case seen[lower] != "":
+			errs.addf(file, line, col, "server.headers.%s: %q is set twice (header names ignore case)", tomlKey(k), seen[lower])
+		case reservedHeaders[lower] != "":
+			errs.addf(file, line, col, "server.headers.%s: %s", k, reservedHeaders[lower])
+		case securityHeader(lower, sec) != "":
+			errs.addf(file, line, col, "server.headers.%s: already sent by [security] %s: set it there, or turn that off to send your own", k, securityHeader(lower, sec))
+		case v == "" || !headerValueRe.MatchString(v) || strings.ContainsAny(v, `\${}`):
+			errs.addf(file, line, col, "server.headers.%s: value %q: expected printable ASCII without \\, $, { or } (servers read those as escapes or variables)", k, v)
+		}
+		seen[lower] = k
+		s.headers = append(s.headers, servers.Header{Name: k, Value: v})
+	}
+	return errs.err()
+}
+
+// reservedHeaders are the headers errpages or the server sets on error
+// responses, lower case, with why [server] headers may not set them.
+var reservedHeaders = map[string]string{
+	"content-type":       "errpages sets Content-Type itself",
+	"content-length":     "the server sets Content-Length itself",
+	"content-language":   "errpages sets Content-Language to the page's language",
+	"vary":               "errpages sets Vary itself",
+	"cache-control":      "errpages sets Cache-Control itself: use [server] cache_control",
+	"retry-after":        "errpages sets Retry-After itself: use [server] retry_after",
+	"connection":         "the server sets Connection itself",
+	"transfer-encoding":  "the server sets Transfer-Encoding itself",
+	"www-authenticate":   "the server sends WWW-Authenticate with a 401; a fixed one would break sign-in",
+	"proxy-authenticate": "the proxy sends Proxy-Authenticate with a 407",
+	"allow":              "the server sends Allow with a 405",
+}
+
+// securityHeader returns the [security] key that already sends the header
+// named lower, or "".
+func securityHeader(lower string, sec Security) string {
+	switch {
+	case lower == "content-security-policy" && sec.CSP:
+		return "csp"
+	case lower == "x-content-type-options" && sec.Nosniff:
+		return "nosniff"
+	case lower == "referrer-policy" && sec.ReferrerPolicy != "":
+		return "referrer_policy"
+	case lower == "x-robots-tag" && sec.Noindex:
+		return "noindex"
+	}
+	return ""
+}
+
+// codeKey parses a key of a per-code table such as retry_after: a status
+// code written plainly, so that "503" and "0503" cannot both be set.
+func codeKey(k string) (StatusCode, error) {
+	var c StatusCode
+	if !codeKeyRe.MatchString(k) {
+		return 0, fmt.Errorf("expected a status code such as 503 (digits only: no sign, spaces or leading zeros)")
+	}
+	if err := c.UnmarshalText([]byte(k)); err != nil {
+		return 0, err
+	}
+	return c, nil
+}
+
+// tomlKey writes k as it would appear in TOML: bare if it can be.
+func tomlKey(k string) string {
+	if bareKeyRe.MatchString(k) {
+		return k
+	}
+	return strconv.Quote(k)
+}
+
+// topLevelCodeKeys refuses a top-level per-code setting for a code that no
+// brand builds; each brand checks its own settings.
+func topLevelCodeKeys(file string, src []byte, top Brand, brands []Brand) error {
+	if len(brands) == 0 || brands[0].ID == "" {
+		return nil
+	}
+	var errs errorList
+	for _, m := range []struct {
+		key string
+		m   map[string]HeaderValue
+	}{{"retry_after", top.Server.RetryAfter}, {"cache_control", top.Server.CacheControl}} {
+		for _, k := range slices.Sorted(maps.Keys(m.m)) {
+			c, err := codeKey(k)
+			if err != nil {
+				continue // reported by the brands that inherit it
+			}
+			built := slices.ContainsFunc(brands, func(b Brand) bool {
+				return len(b.Codes) == 0 || slices.Contains(b.Codes, c)
+			})
+			if !built {
+				line, col := keyPosition(src, toml.Key{"server", m.key, k})
+				errs.addf(file, line, col, "server.%s.%s: %d is not one of the codes any brand builds (see codes)", m.key, k, c)
+			}
+		}
+	}
+	return errs.err()
+}
+
+// brandCollisions refuses two brands whose names in the server
+// configuration would be the same: nginx variable names turn '-' into '_'.
+func brandCollisions(file string, src []byte, brands []Brand) error {
+	var errs errorList
+	seen := map[string]string{}
+	for _, b := range brands {
+		key := strings.ReplaceAll(b.ID, "-", "_")
+		if other, ok := seen[key]; ok && b.ID != "" {
+			line, col := keyPosition(src, toml.Key{"brands", b.ID})
+			errs.addf(file, line, col, "brands.%s: brands %q and %q would share the nginx variables $errpages_%s_*: rename one", b.ID, other, b.ID, key)
+			continue
+		}
+		seen[key] = b.ID
+	}
 	return errs.err()
 }
 
@@ -379,11 +549,15 @@ var referrerPolicies = []string{"no-referrer", "no-referrer-when-downgrade", "or
 
 var (
 	fontRe         = regexp.MustCompile(`^[A-Za-z0-9 ,'"-]{1,200}$`)
+	headerNameRe   = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+	headerValueRe  = regexp.MustCompile(`^[\x20-\x7e]+$`)
+	codeKeyRe      = regexp.MustCompile(`^[1-9][0-9]{2}$`)
+	bareKeyRe      = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	retryAfterRe   = regexp.MustCompile(`^[0-9]{1,9}$`)
 	cacheControlRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9=, _-]*$`)
 	safeName       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 	urlPrefixRe    = regexp.MustCompile(`^/([A-Za-z0-9_.~-]+/?)+$`)
-	rootRe         = regexp.MustCompile(`^/[^"'$\\{};#\x00-\x1f\x7f]*$`)
+	rootRe         = regexp.MustCompile(`^/[^"$\\{};#\x00-\x1f\x7f]*$`)
 	addressRe      = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$`)
 )
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"text/template/parse"
+
+	"github.com/errpages/errpages/generator/servers"
 )
 
 // Missing is a translation gap: keys that one locale's pages use but that
@@ -176,6 +178,16 @@ func templateUIKeys(trees []*parse.Tree) []string {
 type Report struct {
 	Summary
 	Missing []Missing
+	// Omitted lists the codes each server target leaves out of its
+	// configuration because its server cannot send or replace them.
+	Omitted []Omitted
+}
+
+// Omitted is a code that one brand's server target leaves out.
+type Omitted struct {
+	Brand  string
+	Target string
+	servers.Omission
 }
 
 // Check runs every validation of Build, rendering every file in memory and
@@ -189,6 +201,14 @@ func (p *Project) Check(ctx context.Context, opts BuildOptions) (Report, error) 
 	var r Report
 	if r.Missing, err = p.Coverage(opts.Brands); err != nil {
 		return Report{}, err
+	}
+	for _, b := range brands {
+		site := b.site()
+		for _, t := range b.Server.Targets {
+			for _, o := range site.Omitted(t) {
+				r.Omitted = append(r.Omitted, Omitted{Brand: b.ID, Target: t, Omission: o})
+			}
+		}
 	}
 	r.Summary, err = p.generate(ctx, discard{}, brands, opts)
 	return r, err

@@ -280,7 +280,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	config := fs.String("c", "", "configuration `file` (default: errpages.toml if present, else the built-in defaults)")
 	var brands listFlag
 	fs.Var(&brands, "brand", "check only this brand `ID` (repeatable)")
-	verbose := fs.Bool("v", false, "list every missing translation key")
+	verbose := fs.Bool("v", false, "list every missing translation key, and every code a server target leaves out")
 	if code := parse(fs, args, stdout); code >= 0 {
 		return code
 	}
@@ -292,6 +292,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(stderr, err)
 	}
+	printOmitted(stderr, report.Omitted, *verbose)
 	if len(report.Missing) > 0 {
 		printCoverage(stderr, report.Missing, *verbose)
 		return exitFail
@@ -299,6 +300,36 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stderr, "errpages: check passed: %d pages for %d brand(s), %d files, %s; every locale is complete\n",
 		report.Pages, report.Brands, report.Files, humanBytes(report.Bytes))
 	return exitOK
+}
+
+// printOmitted says which codes the server targets leave out: a count per
+// target, or with all every code and why.
+func printOmitted(w io.Writer, omitted []generator.Omitted, all bool) {
+	if len(omitted) == 0 {
+		return
+	}
+	if all {
+		for _, o := range omitted {
+			brand := ""
+			if o.Brand != "" {
+				brand = "brand " + o.Brand + ": "
+			}
+			fmt.Fprintf(w, "errpages: %s%s leaves out %d: %s\n", brand, o.Target, o.Code, o.Why)
+		}
+		return
+	}
+	var parts []string
+	count := map[string]int{}
+	for _, o := range omitted {
+		if count[o.Target] == 0 {
+			parts = append(parts, o.Target)
+		}
+		count[o.Target]++
+	}
+	for i, t := range parts {
+		parts[i] = fmt.Sprintf("%s %d", t, count[t])
+	}
+	fmt.Fprintf(w, "errpages: codes that a server cannot send are left out of its configuration (%s); errpages check -v lists them\n", strings.Join(parts, ", "))
 }
 
 // printCoverage prints the translation gaps as a table: one row per brand
