@@ -136,3 +136,21 @@ func TestNginxTraps(t *testing.T) {
 		}
 	}
 }
+
+// startNginx runs nginx with the configuration conf under prefix, with the
+// test site's files, after nginx -t.
+func startNginx(t *testing.T, prefix string, port int, conf string) *server {
+	t.Helper()
+	bin := need(t, "nginx")
+	for _, d := range []string{"logs", "tmp"} {
+		os.MkdirAll(filepath.Join(prefix, d), 0o777)
+		os.Chmod(filepath.Join(prefix, d), 0o777)
+	}
+	write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
+	write(t, filepath.Join(prefix, "site/secret"), "top secret\n")
+	htpasswd(t, filepath.Join(prefix, "htpasswd"), "alice", "wonderland")
+	write(t, filepath.Join(prefix, "nginx.conf"), conf)
+	args := []string{"-p", prefix + "/", "-c", filepath.Join(prefix, "nginx.conf"), "-e", filepath.Join(prefix, "logs/error.log")}
+	run(t, "nginx -t", nil, bin, append([]string{"-t", "-q"}, args...)...)
+	return start(t, exec.Command(bin, append(args, "-g", "daemon off;")...), port, filepath.Join(prefix, "logs/error.log"))
+}

@@ -148,8 +148,10 @@ func start(t *testing.T, cmd *exec.Cmd, port int, errorLog string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	// done is closed when the process has exited, with its error in waitErr.
+	done := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -172,9 +174,9 @@ func start(t *testing.T, cmd *exec.Cmd, port int, errorLog string) *server {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-done:
+		case <-done:
 			log, _ := os.ReadFile(errorLog)
-			t.Fatalf("%s exited: %v\n%s\n%s", cmd.Path, err, out.String(), log)
+			t.Fatalf("%s exited: %v\n%s\n%s", cmd.Path, waitErr, out.String(), log)
 		default:
 		}
 		if resp, err := client.Get(s.base + "/"); err == nil {

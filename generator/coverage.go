@@ -174,6 +174,26 @@ func templateUIKeys(trees []*parse.Tree) []string {
 	return keys
 }
 
+// Omitted lists, for the selected brands (all if ids is empty), the codes
+// each server target leaves out because its server cannot send or replace
+// them, sorted by brand, target and code.
+func (p *Project) Omitted(ids []string) ([]Omitted, error) {
+	brands, err := p.selectBrands(ids, Shard{})
+	if err != nil {
+		return nil, err
+	}
+	var out []Omitted
+	for _, b := range brands {
+		site := b.site()
+		for _, t := range b.Server.Targets {
+			for _, o := range site.Omitted(t) {
+				out = append(out, Omitted{Brand: b.ID, Target: t, Omission: o})
+			}
+		}
+	}
+	return out, nil
+}
+
 // Report is what Check found.
 type Report struct {
 	Summary
@@ -202,13 +222,8 @@ func (p *Project) Check(ctx context.Context, opts BuildOptions) (Report, error) 
 	if r.Missing, err = p.Coverage(opts.Brands); err != nil {
 		return Report{}, err
 	}
-	for _, b := range brands {
-		site := b.site()
-		for _, t := range b.Server.Targets {
-			for _, o := range site.Omitted(t) {
-				r.Omitted = append(r.Omitted, Omitted{Brand: b.ID, Target: t, Omission: o})
-			}
-		}
+	if r.Omitted, err = p.Omitted(opts.Brands); err != nil {
+		return Report{}, err
 	}
 	r.Summary, err = p.generate(ctx, discard{}, brands, opts)
 	return r, err
