@@ -19,7 +19,7 @@ import (
 func lighttpdConf(prefix, out string, port, dead int, magnet bool, api int) string {
 	include := ""
 	if magnet {
-		include = fmt.Sprintf("include %q\n", out+"/lighttpd/magnet.conf")
+		include = "include " + q(out+"/lighttpd/magnet.conf") + "\n"
 	}
 	user := ""
 	if asRoot() {

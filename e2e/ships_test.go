@@ -36,7 +36,7 @@ func TestDefaultBuildPassesConfigTests(t *testing.T) {
 	serverConfigTests(t, out)
 
 	bin, prefix := need(t, "apache2", "httpd"), tempDir(t)
-	setupHtaccess(t, prefix, out)
+	setupHtaccess(t, prefix, out, "_errors")
 	s := startApache(t, bin, prefix, "")
 	if r := s.do(t, "GET", "/"); r.status != 200 {
 		t.Errorf("home page with the default .htaccess: status %d, want 200\n%.300s", r.status, r.body)
@@ -45,14 +45,14 @@ func TestDefaultBuildPassesConfigTests(t *testing.T) {
 }
 
 // setupHtaccess lays out the .htaccess variant under prefix/site: the
-// pages in _errors/ with their .htaccess files, and the ErrorDocument
-// lines in the DocumentRoot's .htaccess.
-func setupHtaccess(t *testing.T, prefix, out string) {
+// pages in the folder of the URL prefix with their .htaccess files, and the
+// ErrorDocument lines in the DocumentRoot's .htaccess.
+func setupHtaccess(t *testing.T, prefix, out, urlPrefix string) {
 	t.Helper()
 	for _, d := range []string{"logs", "run"} {
 		os.MkdirAll(filepath.Join(prefix, d), 0o755)
 	}
-	if err := os.CopyFS(filepath.Join(prefix, "site/_errors"), os.DirFS(filepath.Join(out, "pages"))); err != nil {
+	if err := os.CopyFS(filepath.Join(prefix, "site", urlPrefix), os.DirFS(filepath.Join(out, "pages"))); err != nil {
 		t.Fatal(err)
 	}
 	filepath.WalkDir(filepath.Join(prefix, "site"), func(p string, d os.DirEntry, err error) error {
@@ -90,8 +90,11 @@ var codeLocales = []string{"en", "ar", "ja"}
 // body, and the headers, including [server] headers on every error
 // response while the site keeps its own headers on normal responses.
 func TestEveryCode(t *testing.T) {
-	out := filepath.Join(tempDir(t), "errpages")
-	p := buildProject(t, out, defaultProject(out, fmt.Sprintf("headers = { \"Strict-Transport-Security\" = %q }\n", hsts)))
+	// A root as people name folders (a space, an apostrophe, %, non-ASCII
+	// letters, a no-break space and a zero-width non-joiner) and a nested
+	// URL prefix.
+	out := filepath.Join(tempDir(t), "Fehlerseiten d'Acme 100% é\u00a0x\u200cy", "out")
+	p := buildProject(t, out, defaultProject(out, fmt.Sprintf("url_prefix = \"/static/errors/\"\nheaders = { \"Strict-Transport-Security\" = %q }\n", hsts)))
 	omitted, err := p.Omitted(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +135,7 @@ func TestEveryCode(t *testing.T) {
 			bin, prefix := need(t, "apache2", "httpd"), tempDir(t)
 			include := "Include " + q(filepath.Join(out, "apache/errpages.conf"))
 			if flavor == "htaccess" {
-				setupHtaccess(t, prefix, out)
+				setupHtaccess(t, prefix, out, "static/errors")
 				include = ""
 			} else {
 				for _, d := range []string{"logs", "run"} {
