@@ -37,6 +37,23 @@ func TestConfigErrors(t *testing.T) {
 		{"logo outside", "logo = \"../secret.svg\"\n", []string{`errpages.toml:1:1: logo "../secret.svg"`}},
 		{"small budget", "page_budget = 100\n", []string{"page_budget 100 bytes is too small"}},
 		{"several problems", "codes = [404, 404]\n[colors.light]\ntext = \"#aaaaaa\"\n", []string{"listed twice", "contrast"}},
+		{"retry code with a leading zero", "[server]\nretry_after = { \"0503\" = 120 }\n", []string{"errpages.toml:2:17: server.retry_after.0503: expected a status code such as 503"}},
+		{"retry code with a space", "[server]\nretry_after = { \" 503\" = 120 }\n", []string{`server.retry_after." 503": expected a status code`}},
+		{"retry code with a sign", "[server]\nretry_after = { \"+503\" = 120 }\n", []string{`server.retry_after."+503": expected a status code`}},
+		{"retry code not built", "codes = [404]\n[server]\nretry_after = { 503 = 120 }\n", []string{"errpages.toml:3:17: server.retry_after.503: 503 is not one of the codes built"}},
+		{"cache code not built by the brand", "[brands.a]\ncodes = [404]\nserver.cache_control = { 410 = \"max-age=1\" }\n", []string{"server.cache_control.410: 410 is not one of the codes built"}},
+		{"top-level code no brand builds", "[server]\nretry_after = { 503 = 1 }\n[brands.a]\ncodes = [404]\n", []string{"errpages.toml:2:17: server.retry_after.503: 503 is not one of the codes any brand builds"}},
+		{"header name with spaces", "[server]\nheaders = { \"X Y\" = \"1\" }\n", []string{`server.headers."X Y": expected a header name`}},
+		{"header value with CR LF", "[server]\nheaders = { \"X-Y\" = \"a\\r\\nB: c\" }\n", []string{`server.headers.X-Y: value "a\r\nB: c": expected printable ASCII`}},
+		{"header value with a variable", "[server]\nheaders = { \"X-Y\" = \"$host\" }\n", []string{`server.headers.X-Y: value "$host"`}},
+		{"header value with braces", "[server]\nheaders = { \"X-Y\" = \"{a}\" }\n", []string{`server.headers.X-Y: value "{a}"`}},
+		{"header value empty", "[server]\nheaders = { \"X-Y\" = \"\" }\n", []string{`server.headers.X-Y: value ""`}},
+		{"header errpages sets", "[server]\nheaders = { \"vary\" = \"*\" }\n", []string{"server.headers.vary: errpages sets Vary itself"}},
+		{"header the server sets", "[server]\nheaders = { \"WWW-Authenticate\" = \"Basic\" }\n", []string{"server.headers.WWW-Authenticate: the server sends WWW-Authenticate with a 401"}},
+		{"header [security] sends", "[server]\nheaders = { \"X-Robots-Tag\" = \"none\" }\n", []string{"server.headers.X-Robots-Tag: already sent by [security] noindex"}},
+		{"header twice", "[server]\nheaders = { \"X-A\" = \"1\", \"x-a\" = \"2\" }\n", []string{`"X-A" is set twice`}},
+		{"root with a wildcard", "[server]\nroot = \"/srv/a*\"\n", []string{"errpages.toml:2:1: server.root \"/srv/a*\": [, ], * and ? are wildcards"}},
+		{"brand IDs that collide", "[brands.a-b]\n[brands.a_b]\n", []string{`errpages.toml:2:1: brands.a_b: brands "a-b" and "a_b" would share the nginx variables $errpages_a_b_*`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := decodeConfig("errpages.toml", []byte(tc.toml))
@@ -121,5 +138,40 @@ func TestConfigReferenceDocumentsEveryKey(t *testing.T) {
 		if !regexp.MustCompile("`[^`\n]*\\b" + parts[len(parts)-1] + "\\b[^`\n]*`").MatchString(readme) {
 			t.Errorf("README.md does not document the configuration key %q", k)
 		}
+	}
+}
+
+func TestServerSettingsAccepted(t *testing.T) {
+	brands, _, err := decodeConfig("errpages.toml", []byte(`
+codes = [404, 503]
+[server]
+root = "/srv/d'acme 100% é"
+retry_after = { 503 = 120 }
+cache_control = { 404 = "max-age=60" }
+headers = { "X-Z" = "z", "Strict-Transport-Security" = "max-age=60", "Permissions-Policy" = "camera=(self \"https://a.example\")" }
+[security]
+csp = false
+[brands.a]
+server.headers = { "Content-Security-Policy" = "default-src 'none'" }
+[brands.b]
+codes = [404]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := brands[0].Server, brands[1].Server
+	var names []string
+	for _, h := range a.headers {
+		names = append(names, h.Name)
+	}
+	if got := strings.Join(names, " "); got != "Content-Security-Policy Permissions-Policy Strict-Transport-Security X-Z" {
+		t.Errorf("brand a headers, in order: %s", got)
+	}
+	if a.retryAfter[503] != "120" || a.cacheControl[404] != "max-age=60" {
+		t.Errorf("brand a tables: %v %v", a.retryAfter, a.cacheControl)
+	}
+	// b does not build 503: the inherited Retry-After is left out.
+	if _, ok := b.retryAfter[503]; ok || len(b.headers) != 3 {
+		t.Errorf("brand b: retry %v, %d headers", b.retryAfter, len(b.headers))
 	}
 }
