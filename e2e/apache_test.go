@@ -58,12 +58,7 @@ func setupApache(t *testing.T) (bin, prefix, out string) {
 	prefix = tempDir(t)
 	out = filepath.Join(prefix, "errpages")
 	buildSite(t, out)
-	for _, d := range []string{"logs", "run"} {
-		os.MkdirAll(filepath.Join(prefix, d), 0o755)
-	}
-	write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
-	write(t, filepath.Join(prefix, "site/secret"), "top secret\n")
-	htpasswd(t, filepath.Join(prefix, "htpasswd"), "alice", "wonderland")
+	siteFiles(t, prefix)
 	return bin, prefix, out
 }
 
@@ -89,22 +84,7 @@ func TestApache(t *testing.T) {
 // in the DocumentRoot's .htaccess. No server-level errpages configuration.
 func TestApacheHtaccess(t *testing.T) {
 	bin, prefix, out := setupApache(t)
-	if err := os.CopyFS(filepath.Join(prefix, "site/_errors"), os.DirFS(filepath.Join(out, "pages"))); err != nil {
-		t.Fatal(err)
-	}
-	filepath.WalkDir(filepath.Join(prefix, "site"), func(p string, d os.DirEntry, err error) error {
-		if d.IsDir() {
-			os.Chmod(p, 0o755)
-		} else {
-			os.Chmod(p, 0o644)
-		}
-		return nil
-	})
-	lines, err := os.ReadFile(filepath.Join(out, "apache/htaccess.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, filepath.Join(prefix, "site/.htaccess"), string(lines))
+	setupHtaccess(t, prefix, out, "_errors")
 	s := startApache(t, bin, prefix, "")
 	runChecks(t, s, "htaccess")
 	// A request that times out is never mapped to a folder, so no

@@ -46,9 +46,7 @@ func TestCaddy(t *testing.T) {
 	prefix := tempDir(t)
 	out := filepath.Join(prefix, "errpages")
 	buildSite(t, out)
-	os.MkdirAll(filepath.Join(prefix, "logs"), 0o755)
-	write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
-	write(t, filepath.Join(prefix, "site/secret"), "top secret\n")
+	siteFiles(t, prefix)
 	hash, err := exec.Command(bin, "hash-password", "--plaintext", "wonderland").Output()
 	if err != nil {
 		t.Fatalf("caddy hash-password: %v", err)

@@ -96,10 +96,7 @@ func serverConfigTests(t *testing.T, out string) {
 	t.Helper()
 	dirs := brandDirs(t, out)
 	prefix := tempDir(t)
-	for _, d := range []string{"logs", "tmp", "run", "site"} {
-		os.MkdirAll(filepath.Join(prefix, d), 0o777)
-		os.Chmod(filepath.Join(prefix, d), 0o777)
-	}
+	siteFiles(t, prefix)
 	targets := func(target string) []string {
 		var out []string
 		for _, d := range dirs {

@@ -57,13 +57,7 @@ func setupNginx(t *testing.T) (prefix, out string, args func(string) []string) {
 	prefix = tempDir(t)
 	out = filepath.Join(prefix, "errpages")
 	buildSite(t, out)
-	for _, d := range []string{"logs", "tmp"} {
-		os.MkdirAll(filepath.Join(prefix, d), 0o777)
-		os.Chmod(filepath.Join(prefix, d), 0o777)
-	}
-	write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
-	write(t, filepath.Join(prefix, "site/secret"), "top secret\n")
-	htpasswd(t, filepath.Join(prefix, "htpasswd"), "alice", "wonderland")
+	siteFiles(t, prefix)
 	args = func(extra string) []string {
 		return append([]string{bin, "-p", prefix + "/", "-c", filepath.Join(prefix, "nginx.conf"),
 			"-e", filepath.Join(prefix, "logs/error.log")}, strings.Fields(extra)...)
@@ -142,13 +136,7 @@ func TestNginxTraps(t *testing.T) {
 func startNginx(t *testing.T, prefix string, port int, conf string) *server {
 	t.Helper()
 	bin := need(t, "nginx")
-	for _, d := range []string{"logs", "tmp"} {
-		os.MkdirAll(filepath.Join(prefix, d), 0o777)
-		os.Chmod(filepath.Join(prefix, d), 0o777)
-	}
-	write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
-	write(t, filepath.Join(prefix, "site/secret"), "top secret\n")
-	htpasswd(t, filepath.Join(prefix, "htpasswd"), "alice", "wonderland")
+	siteFiles(t, prefix)
 	write(t, filepath.Join(prefix, "nginx.conf"), conf)
 	args := []string{"-p", prefix + "/", "-c", filepath.Join(prefix, "nginx.conf"), "-e", filepath.Join(prefix, "logs/error.log")}
 	run(t, "nginx -t", nil, bin, append([]string{"-t", "-q"}, args...)...)

@@ -117,6 +117,20 @@ func buildSite(t *testing.T, out string) {
 	}
 }
 
+// siteFiles lays out what every test server needs under prefix: writable
+// logs/, run/ and tmp/ folders (workers run as nobody under root), the
+// site's home page and /secret, and the htpasswd file for alice.
+func siteFiles(t *testing.T, prefix string) {
+	t.Helper()
+	for _, d := range []string{"logs", "run", "tmp"} {
+		os.MkdirAll(filepath.Join(prefix, d), 0o777)
+		os.Chmod(filepath.Join(prefix, d), 0o777)
+	}
+	write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
+	write(t, filepath.Join(prefix, "site/secret"), "top secret\n")
+	htpasswd(t, filepath.Join(prefix, "htpasswd"), "alice", "wonderland")
+}
+
 // htpasswd writes a {SHA} password file both nginx and Apache read.
 func htpasswd(t *testing.T, name, user, pass string) {
 	sum := sha1.Sum([]byte(pass))

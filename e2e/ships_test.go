@@ -49,9 +49,7 @@ func TestDefaultBuildPassesConfigTests(t *testing.T) {
 // ErrorDocument lines in the DocumentRoot's .htaccess.
 func setupHtaccess(t *testing.T, prefix, out, urlPrefix string) {
 	t.Helper()
-	for _, d := range []string{"logs", "run"} {
-		os.MkdirAll(filepath.Join(prefix, d), 0o755)
-	}
+	siteFiles(t, prefix)
 	if err := os.CopyFS(filepath.Join(prefix, "site", urlPrefix), os.DirFS(filepath.Join(out, "pages"))); err != nil {
 		t.Fatal(err)
 	}
@@ -68,9 +66,6 @@ func setupHtaccess(t *testing.T, prefix, out, urlPrefix string) {
 		t.Fatal(err)
 	}
 	write(t, filepath.Join(prefix, "site/.htaccess"), string(lines))
-	write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
-	write(t, filepath.Join(prefix, "site/secret"), "top secret\n")
-	htpasswd(t, filepath.Join(prefix, "htpasswd"), "alice", "wonderland")
 }
 
 // hsts is the operator header of TestEveryCode; the test sites send their
@@ -138,11 +133,7 @@ func TestEveryCode(t *testing.T) {
 				setupHtaccess(t, prefix, out, "static/errors")
 				include = ""
 			} else {
-				for _, d := range []string{"logs", "run"} {
-					os.MkdirAll(filepath.Join(prefix, d), 0o755)
-				}
-				write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
-				htpasswd(t, filepath.Join(prefix, "htpasswd"), "alice", "wonderland")
+				siteFiles(t, prefix)
 			}
 			var rules strings.Builder
 			for _, c := range codes("apache") {
@@ -157,8 +148,7 @@ func TestEveryCode(t *testing.T) {
 	t.Run("caddy", func(t *testing.T) {
 		t.Parallel()
 		bin, prefix := need(t, "caddy"), tempDir(t)
-		os.MkdirAll(filepath.Join(prefix, "logs"), 0o755)
-		write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
+		siteFiles(t, prefix)
 		hash, err := exec.Command(bin, "hash-password", "--plaintext", "wonderland").Output()
 		if err != nil {
 			t.Fatalf("caddy hash-password: %v", err)
@@ -175,13 +165,7 @@ func TestEveryCode(t *testing.T) {
 	t.Run("lighttpd", func(t *testing.T) {
 		t.Parallel()
 		bin, prefix := need(t, "lighttpd"), tempDir(t)
-		for _, d := range []string{"logs", "site"} {
-			os.MkdirAll(filepath.Join(prefix, d), 0o777)
-			os.Chmod(filepath.Join(prefix, d), 0o777)
-		}
-		write(t, filepath.Join(prefix, "site/index.html"), "<!doctype html><title>home</title>home\n")
-		write(t, filepath.Join(prefix, "site/secret"), "top secret\n")
-		htpasswd(t, filepath.Join(prefix, "htpasswd"), "alice", "wonderland")
+		siteFiles(t, prefix)
 		// A mod_magnet script answers /code/<n> with status n, as an
 		// application's error would be raised inside lighttpd.
 		write(t, filepath.Join(prefix, "code.lua"), "local c = lighty.r.req_attr[\"uri.path\"]:match(\"^/code/(%d+)$\")\nif c then return tonumber(c) end\nreturn 0\n")
