@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // apacheConf is a whole httpd configuration, everything under prefix.
@@ -102,7 +101,7 @@ func test408(t *testing.T, s *server, branded bool) {
 	}
 	defer conn.Close()
 	fmt.Fprint(conn, "GET / HTTP/1.1\r\nHost: localhost\r\n")
-	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	readDeadline(t, conn)
 	r := bufio.NewReader(conn)
 	status, _ := r.ReadString('\n')
 	var head, body strings.Builder

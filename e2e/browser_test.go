@@ -7,8 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
@@ -29,17 +29,23 @@ func nodeModule(t *testing.T, rel string) string {
 	return p
 }
 
-// browser starts Debian's Chromium headless, as the workplace allows it: no
-// sandbox as root, no background networking (the network is closed).
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	bin := need(t, "chromium")
-	profile, err := os.MkdirTemp("", "errpages-chromium-")
-	if err != nil {
-		t.Fatal(err)
+// chrome is the one Chromium every browser test shares: each test opens
+// its own tabs in it. TestMain stops it.
+var chrome struct {
+	once    sync.Once
+	ctx     context.Context // the browser's first tab
+	stop    func()
+	profile string
+	err     error
+}
+
+// startChrome starts Debian's Chromium headless, as the workplace allows
+// it: no sandbox as root, no background networking (the network is closed).
+func startChrome(bin string) {
+	chrome.profile, chrome.err = os.MkdirTemp("", "errpages-chromium-")
+	if chrome.err != nil {
+		return
 	}
-	// Registered first, so it runs after the browser has been stopped.
-	t.Cleanup(func() { os.RemoveAll(profile) })
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -47,22 +53,47 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
+		chromedp.UserDataDir(chrome.profile),
 	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("starting chromium: %v", err)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	chrome.ctx = ctx
+	chrome.stop = func() { cancel(); cancelAlloc(); os.RemoveAll(chrome.profile) }
+	chrome.err = chromedp.Run(ctx)
+}
+
+// stopChrome ends the shared browser, if a test started it.
+func stopChrome() {
+	if chrome.stop != nil {
+		chrome.stop()
+	}
+}
+
+// browser opens a new tab in the shared Chromium, closed at the test's
+// end. Its context ends with the test's deadline.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	bin := need(t, "chromium")
+	chrome.once.Do(func() { startChrome(bin) })
+	if chrome.err != nil {
+		t.Fatalf("starting chromium: %v", chrome.err)
+	}
+	tab, closeTab := chromedp.NewContext(chrome.ctx)
+	t.Cleanup(closeTab)
+	if err := chromedp.Run(tab); err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	ctx := tab
+	if d, ok := testContext(t).Deadline(); ok {
+		var cancel func()
+		ctx, cancel = context.WithDeadline(tab, d)
+		t.Cleanup(cancel)
 	}
 	return ctx
 }
 
 // view sets the viewport width and colour scheme, then opens file.
 func view(ctx context.Context, file string, width int64, scheme string) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	return chromedp.Run(ctx,
 		emulation.SetDeviceMetricsOverride(width, 900, 1, width < 600),
 		emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
@@ -83,8 +114,6 @@ type axeViolation struct {
 // axe runs axe-core (WCAG 2 A and AA rules and best practices) on the open
 // page and returns its violations.
 func axe(ctx context.Context, source string) ([]axeViolation, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	var raw []byte
 	err := chromedp.Run(ctx,
 		chromedp.Evaluate(source, nil),

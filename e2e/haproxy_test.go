@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // haproxyConf is a whole HAProxy configuration that uses the generated
@@ -149,7 +148,7 @@ func rawRequest(t *testing.T, s *server, request string) (int, string) {
 	}
 	defer conn.Close()
 	fmt.Fprint(conn, request)
-	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	readDeadline(t, conn)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatalf("%q: %v", request, err)

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // nginxConf is a whole nginx configuration, everything under prefix, that
@@ -95,7 +94,7 @@ func TestNginx(t *testing.T) {
 	}
 	defer conn.Close()
 	fmt.Fprint(conn, "GET / HTTP/1.1\r\nHost: localhost\r\n")
-	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	readDeadline(t, conn)
 	if n, _ := io.Copy(io.Discard, conn); n != 0 {
 		t.Errorf("nginx sent %d bytes on a header timeout, want 0", n)
 	}

@@ -185,23 +185,48 @@ func start(t *testing.T, cmd *exec.Cmd, port int, errorLog string) *server {
 		}
 	})
 	s := &server{base: fmt.Sprintf("http://127.0.0.1:%d", port), errorLog: errorLog}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	// Poll until the server answers, it exits, or the test runs out of time:
+	// a loaded machine may take long to start a server.
+	ctx := testContext(t)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, "GET", s.base+"/", nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			return s
+		}
 		select {
 		case <-done:
 			log, _ := os.ReadFile(errorLog)
 			t.Fatalf("%s exited: %v\n%s\n%s", cmd.Path, waitErr, out.String(), log)
-		default:
+		case <-ctx.Done():
+			log, _ := os.ReadFile(errorLog)
+			t.Fatalf("%s did not answer on port %d before the test's deadline\n%s\n%s", cmd.Path, port, out.String(), log)
+		case <-tick.C:
 		}
-		if resp, err := client.Get(s.base + "/"); err == nil {
-			resp.Body.Close()
-			return s
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	log, _ := os.ReadFile(errorLog)
-	t.Fatalf("%s did not answer on port %d within 10 s\n%s\n%s", cmd.Path, port, out.String(), log)
-	return nil
+}
+
+// readDeadline bounds reads on conn by the test's own deadline.
+func readDeadline(t *testing.T, conn net.Conn) {
+	if d, ok := testContext(t).Deadline(); ok {
+		conn.SetReadDeadline(d)
+	}
+}
+
+// testContext ends shortly before the test's deadline (go test -timeout),
+// so that a request that never completes fails the test with a message
+// instead of hanging until the whole run is killed.
+func testContext(t *testing.T) context.Context {
+	deadline, ok := t.Deadline()
+	if !ok {
+		return context.Background()
+	}
+	// Leave time for the cleanups and the failure message.
+	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-time.Until(deadline)/20))
+	t.Cleanup(cancel)
+	return ctx
 }
 
 // asRoot reports whether the tests run as root: the servers' workers then
@@ -213,7 +238,6 @@ var client = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	},
-	Timeout: 10 * time.Second,
 }
 
 type response struct {
@@ -225,7 +249,7 @@ type response struct {
 // do sends one request; headers are "Name: value" pairs.
 func (s *server) do(t *testing.T, method, path string, headers ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, s.base+path, nil)
+	req, err := http.NewRequestWithContext(testContext(t), method, s.base+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,13 @@
+package e2e
+
+import (
+	"os"
+	"testing"
+)
+
+// TestMain stops the Chromium the browser tests share.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopChrome()
+	os.Exit(code)
+}
