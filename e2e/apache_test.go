@@ -72,6 +72,7 @@ func startApache(t *testing.T, bin, prefix, include string) *server {
 }
 
 func TestApache(t *testing.T) {
+	t.Parallel()
 	bin, prefix, out := setupApache(t)
 	s := startApache(t, bin, prefix, "Include "+filepath.Join(out, "apache/errpages.conf"))
 	runChecks(t, s, "apache")
@@ -82,6 +83,7 @@ func TestApache(t *testing.T) {
 // DocumentRoot, their .htaccess files with them, and the ErrorDocument lines
 // in the DocumentRoot's .htaccess. No server-level errpages configuration.
 func TestApacheHtaccess(t *testing.T) {
+	t.Parallel()
 	bin, prefix, out := setupApache(t)
 	setupHtaccess(t, prefix, out, "_errors")
 	s := startApache(t, bin, prefix, "")
@@ -137,6 +139,7 @@ func test408(t *testing.T, s *server, branded bool) {
 // each mistake, put into a copy of the generated configuration, still
 // breaks what the generator's choice keeps working.
 func TestApacheTraps(t *testing.T) {
+	t.Parallel()
 	bin, prefix, out := setupApache(t)
 	conf, err := os.ReadFile(filepath.Join(out, "apache/errpages.conf"))
 	if err != nil {

@@ -42,6 +42,7 @@ func caddyEnv(prefix string) []string {
 
 // TestCaddy runs the DOMAIN checklist on Caddy with the generated snippet.
 func TestCaddy(t *testing.T) {
+	t.Parallel()
 	bin := need(t, "caddy")
 	prefix := tempDir(t)
 	out := filepath.Join(prefix, "errpages")

@@ -50,6 +50,7 @@ func cspServer(t *testing.T, out string, policy func(path, csp string) string) *
 // styled (the heading has the theme's text colour). A page whose policy has
 // the wrong hash is reported and unstyled, so the check can fail.
 func TestCSPInChromium(t *testing.T) {
+	t.Parallel()
 	p, err := generator.Load(generator.Options{Builtin: errpages.Builtin()})
 	if err != nil {
 		t.Fatal(err)

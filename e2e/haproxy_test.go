@@ -60,6 +60,7 @@ backend down-de
 // (auth 401, deny 403 and 404, a down backend's 503, a slow request's 408)
 // carry the branded page byte for byte with the status and headers.
 func TestHAProxy(t *testing.T) {
+	t.Parallel()
 	bin := need(t, "haproxy")
 	prefix := tempDir(t)
 	out := filepath.Join(prefix, "errpages")

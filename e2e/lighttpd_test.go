@@ -45,6 +45,7 @@ include "%[2]s/lighttpd/errpages.conf"
 // TestLighttpd runs lighttpd with the generated error files: its own
 // errors keep their status and get the page in the visitor's language.
 func TestLighttpd(t *testing.T) {
+	t.Parallel()
 	s := startLighttpd(t, false, 1)
 	for _, tc := range []struct {
 		path, accept string
@@ -109,6 +110,7 @@ func startLighttpd(t *testing.T, magnet bool, api int) *server {
 // headers of the other servers, while an application's own error response
 // passes unchanged.
 func TestLighttpdMagnet(t *testing.T) {
+	t.Parallel()
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusNotFound)

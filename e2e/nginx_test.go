@@ -65,6 +65,7 @@ func setupNginx(t *testing.T) (prefix, out string, args func(string) []string) {
 }
 
 func TestNginx(t *testing.T) {
+	t.Parallel()
 	prefix, out, args := setupNginx(t)
 	port := freePort(t)
 	write(t, filepath.Join(prefix, "nginx.conf"), nginxConf(prefix, out, port))
@@ -104,6 +105,7 @@ func TestNginx(t *testing.T) {
 // back into a configuration, still does what was tested, so a generator
 // change that brings one back is caught by the main test above.
 func TestNginxTraps(t *testing.T) {
+	t.Parallel()
 	prefix, out, args := setupNginx(t)
 	port := freePort(t)
 	conf := nginxConf(prefix, out, port)

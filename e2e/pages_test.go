@@ -58,6 +58,7 @@ func buildThemes(t *testing.T) string {
 // TestAccessibility runs axe-core in Chromium on every theme × en, ar, ja ×
 // light and dark × 1280 and 390 px: no violations.
 func TestAccessibility(t *testing.T) {
+	t.Parallel()
 	source, err := os.ReadFile(nodeModule(t, "axe-core/axe.min.js"))
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +94,7 @@ func TestAccessibility(t *testing.T) {
 // TestAccessibilityCheckCanFail: a page with a low-contrast colour and a
 // logo without alt text is reported, so a clean run means something.
 func TestAccessibilityCheckCanFail(t *testing.T) {
+	t.Parallel()
 	source, err := os.ReadFile(nodeModule(t, "axe-core/axe.min.js"))
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +176,7 @@ func vnu(t *testing.T, files []string) []vnuMessage {
 // a multi-brand project (every theme, IIS sub-status pages, a logo) with
 // the Nu checker: no errors.
 func TestHTMLValid(t *testing.T) {
+	t.Parallel()
 	p, err := generator.Load(generator.Options{Builtin: errpages.Builtin()})
 	if err != nil {
 		t.Fatal(err)

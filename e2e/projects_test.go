@@ -122,6 +122,7 @@ func quoted(list []string) string {
 // each. A failure names the seed and prints the project; run it again with
 // ERRPAGES_SEED=<seed> ERRPAGES_PROJECTS=1.
 func TestGeneratedSettings(t *testing.T) {
+	t.Parallel()
 	first, count := uint64(1), randomProjects
 	if s := os.Getenv("ERRPAGES_SEED"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)

@@ -31,6 +31,7 @@ func tomlString(s string) string {
 // variant with a real request: an ErrorDocument Apache cannot send turns
 // every request of such a site into a 500.
 func TestDefaultBuildPassesConfigTests(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(tempDir(t), "errpages")
 	buildProject(t, out, defaultProject(out, ""))
 	serverConfigTests(t, out)
@@ -85,6 +86,7 @@ var codeLocales = []string{"en", "ar", "ja"}
 // body, and the headers, including [server] headers on every error
 // response while the site keeps its own headers on normal responses.
 func TestEveryCode(t *testing.T) {
+	t.Parallel()
 	// A root as people name folders (a space, an apostrophe, %, non-ASCII
 	// letters, a no-break space and a zero-width non-joiner) and a nested
 	// URL prefix.

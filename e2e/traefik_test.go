@@ -20,6 +20,7 @@ import (
 // itself is not in Debian and is not run; it sends the answer with the
 // original status.
 func TestTraefikStaticServer(t *testing.T) {
+	t.Parallel()
 	bin := need(t, "caddy")
 	prefix := tempDir(t)
 	out := filepath.Join(prefix, "errpages")

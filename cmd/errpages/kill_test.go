@@ -90,9 +90,7 @@ func TestInterruptedBuilds(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rng.Int64N(int64(full))))
-		cmd.Process.Kill()
-		cmd.Wait()
+		killAfter(cmd, time.Duration(rng.Int64N(int64(full))), syscall.SIGKILL)
 		// The output is always one whole build: the previous one, or the new
 		// one when the kill came after the swap that ends a build.
 		switch got := consistent(t, out); got {
@@ -119,10 +117,10 @@ func TestInterruptedBuilds(t *testing.T) {
 
 	// SIGINT: exit 130, previous output intact, nothing left behind.
 	cmd := build(after)
-	cmd.Start()
-	time.Sleep(full / 3)
-	cmd.Process.Signal(syscall.SIGINT)
-	err := cmd.Wait()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	err := killAfter(cmd, full/3, syscall.SIGINT)
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
 		t.Errorf("SIGINT: %v, want exit status 130", err)
 	}
@@ -133,4 +131,20 @@ func TestInterruptedBuilds(t *testing.T) {
 		t.Errorf("SIGINT left temporary folders: %v", left)
 	}
 	t.Logf("full build %v; %d of 20 kills interrupted a build", full.Round(time.Millisecond), interrupted)
+}
+
+// killAfter sends sig to the started cmd after d, unless it has exited by
+// then, and returns how it exited.
+func killAfter(cmd *exec.Cmd, d time.Duration, sig os.Signal) error {
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case err := <-exited:
+		return err
+	case <-timer.C:
+		cmd.Process.Signal(sig)
+		return <-exited
+	}
 }
