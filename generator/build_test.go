@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -690,6 +692,31 @@ func TestParallelSameAsSerial(t *testing.T) {
 	if manifests[0] != manifests[1] {
 		t.Error("a parallel build differs from a serial one")
 	}
+}
+
+// TestConcurrentUse: one Project serves renders and in-memory builds from
+// several goroutines at once (SPEC §8), with the same bytes as alone. Run
+// with -race, it is the check that the render cache is shared safely.
+func TestConcurrentUse(t *testing.T) {
+	p := load(t, "-- errpages.toml --\nlocales = [\"en\", \"de\"]\ncodes = [401, 404, 503]\n")
+	want, err := p.RenderPage("", "de", 404)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			page, err := p.RenderPage("", "de", 404)
+			if err != nil || !bytes.Equal(page.HTML, want.HTML) {
+				t.Errorf("a concurrent render differs (%v)", err)
+			}
+			files, err := p.Render(context.Background(), BuildOptions{Jobs: 2})
+			if err != nil || !bytes.Equal(files["pages/de/404.html"].Data, want.HTML) {
+				t.Errorf("a concurrent build differs (%v)", err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestRebuildKeepsModificationTimes: a rebuild keeps the modification time

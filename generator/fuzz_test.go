@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"html/template"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/errpages/errpages/generator/servers"
 
@@ -70,14 +73,23 @@ func FuzzRenderPage(f *testing.F) {
 	} {
 		f.Add(s[0], s[1])
 	}
+	// Loading a project decodes the built-in locale strings, which costs
+	// more than rendering: load once, and give each input a project that
+	// differs only in the brand name and the 404 content, as Load makes it
+	// from a name in errpages.toml and content/en/404.md.
+	base, err := Load(Options{Project: projectFS("-- errpages.toml --\ncodes = [404]\nlocales = [\"en\"]\n"), Builtin: builtinFS})
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, name, body string) {
-		archive := "-- errpages.toml --\nname = " + tomlQuote(name) + "\ncodes = [404]\nlocales = [\"en\"]\n-- content/en/404.md --\n" + body
-		fsys := projectFS(archive)
-		fsys["content/en/404.md"].Data = []byte(body) // txtar would eat "-- x --" lines
-		p, err := Load(Options{Project: fsys, Builtin: builtinFS})
+		if !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+			return // TOML strings are UTF-8 without NUL
+		}
+		c, err := parseContent(source{name: "content/en/404.md", display: "content/en/404.md", data: []byte(body)})
 		if err != nil {
 			return
 		}
+		p := withPage(base, name, c)
 		a, errA := p.RenderPage("", "en", 404)
 		b, errB := p.RenderPage("", "en", 404)
 		if (errA == nil) != (errB == nil) {
@@ -107,6 +119,21 @@ func FuzzRenderPage(f *testing.F) {
 			}
 		})
 	})
+}
+
+// withPage returns a copy of a single-brand project whose brand is named
+// name and whose English 404 content is c, with an empty render cache.
+func withPage(base *Project, name string, c *content) *Project {
+	b := *base.brands[0]
+	b.Name = name
+	content := maps.Clone(base.content)
+	content[contentKey{"en", 404}] = c
+	return &Project{
+		layers: base.layers, brands: []*brand{&b}, locales: base.locales, uiKeys: base.uiKeys,
+		content: content, md: base.md, min: base.min, pageMin: base.pageMin,
+		configName: base.configName, configSrc: base.configSrc,
+		rendered: map[renderKey]template.HTML{},
+	}
 }
 
 func tomlQuote(s string) string {

@@ -116,9 +116,10 @@ func Load(opts Options) (*Project, error) {
 	var errs errorList
 	brands, err := p.readConfig(opts)
 	errs.add(err)
-	p.locales, err = loadLocales(l, neededLocales(brands))
+	needed := neededLocales(brands)
+	p.locales, err = loadLocales(l, needed)
 	errs.add(err)
-	errs.add(p.loadContent())
+	errs.add(p.loadContent(needed))
 	keys := map[string]bool{}
 	for _, strs := range p.locales {
 		for k := range strs {
@@ -197,9 +198,10 @@ func (p *Project) readConfig(opts Options) ([]Brand, error) {
 	return brands, err
 }
 
-// loadContent parses every content/<locale>/<code>.md of both layers; a
-// project file hides the built-in file of the same name.
-func (p *Project) loadContent() error {
+// loadContent parses every content/<locale>/<code>.md of the project, and
+// the built-in ones of the locales the brands need (nil: all); a project
+// file hides the built-in file of the same name.
+func (p *Project) loadContent(needed func(LocaleTag) bool) error {
 	var errs errorList
 	for _, dir := range p.layers.list("content") {
 		tag, err := ParseLocale(dir)
@@ -212,6 +214,9 @@ func (p *Project) loadContent() error {
 		}
 		for _, name := range p.layers.list("content/" + dir) {
 			file := "content/" + dir + "/" + name
+			if needed != nil && !needed(tag) && !p.layers.inProject(file) {
+				continue
+			}
 			num, ok := strings.CutSuffix(name, ".md")
 			var code StatusCode
 			if !ok || code.UnmarshalText([]byte(num)) != nil || strconv.Itoa(int(code)) != num {
