@@ -19,20 +19,32 @@ import (
 // where its configuration says the output lives on the server.
 func buildProject(t *testing.T, out string, files map[string]string) *generator.Project {
 	t.Helper()
-	fsys := fstest.MapFS{}
-	for name, data := range files {
-		fsys[name] = &fstest.MapFile{Data: []byte(data)}
-	}
-	p, err := generator.Load(generator.Options{Project: fsys, Builtin: errpages.Builtin()})
+	p, err := generator.Load(generator.Options{Project: mapFS(files), Builtin: errpages.Builtin()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Build(context.Background(), out, generator.BuildOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// As root the servers' workers run as nobody, and builds keep the
-	// process umask.
-	if err := filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+	if err := readable(out); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// mapFS holds a project's files by name.
+func mapFS(files map[string]string) fstest.MapFS {
+	fsys := fstest.MapFS{}
+	for name, data := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return fsys
+}
+
+// readable makes an output readable by everyone: as root the servers'
+// workers run as nobody, and builds keep the process umask.
+func readable(out string) error {
+	return filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -41,10 +53,7 @@ func buildProject(t *testing.T, out string, files map[string]string) *generator.
 			mode = 0o755
 		}
 		return os.Chmod(p, mode)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	})
 }
 
 // brandDirs lists the brand folders of an output: the output itself for a

@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 
-	"github.com/errpages/errpages"
 	"github.com/errpages/errpages/generator"
 )
 
@@ -51,14 +50,7 @@ func cspServer(t *testing.T, out string, policy func(path, csp string) string) *
 // the wrong hash is reported and unstyled, so the check can fail.
 func TestCSPInChromium(t *testing.T) {
 	t.Parallel()
-	p, err := generator.Load(generator.Options{Builtin: errpages.Builtin()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(tempDir(t), "out")
-	if _, err := p.Build(context.Background(), out, generator.BuildOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	out := defaultBuild(t)
 	const broken = "/pages/en/404.html"
 	srv := cspServer(t, out, func(path, csp string) string { return csp })
 	bad := cspServer(t, out, func(path, csp string) string {

@@ -9,5 +9,8 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	stopChrome()
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
 	os.Exit(code)
 }

@@ -177,15 +177,7 @@ func vnu(t *testing.T, files []string) []vnuMessage {
 // the Nu checker: no errors.
 func TestHTMLValid(t *testing.T) {
 	t.Parallel()
-	p, err := generator.Load(generator.Options{Builtin: errpages.Builtin()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	def := filepath.Join(tempDir(t), "default")
-	if _, err := p.Build(context.Background(), def, generator.BuildOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	files := append(uniqueHTML(t, def), uniqueHTML(t, buildThemes(t))...)
+	files := append(uniqueHTML(t, defaultBuild(t)), uniqueHTML(t, buildThemes(t))...)
 	msgs := vnu(t, files)
 	for _, m := range msgs {
 		t.Errorf("%s:%d: %s: %s", m.URL, m.Line, m.Type, m.Message)

@@ -1,14 +1,17 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/errpages/errpages"
 	"github.com/errpages/errpages/generator"
 )
 
@@ -26,14 +29,45 @@ func tomlString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
+// shared holds the default build that several tests read: built once, with
+// its root where it is, and removed by TestMain.
+var shared struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// defaultBuild returns the output of the default project, built on first
+// use. Tests only read it.
+func defaultBuild(t *testing.T) string {
+	t.Helper()
+	shared.once.Do(func() {
+		if shared.dir, shared.err = os.MkdirTemp("", "errpages-e2e-default-"); shared.err != nil {
+			return
+		}
+		os.Chmod(shared.dir, 0o755)
+		out := filepath.Join(shared.dir, "errpages")
+		var p *generator.Project
+		if p, shared.err = generator.Load(generator.Options{Project: mapFS(defaultProject(out, "")), Builtin: errpages.Builtin()}); shared.err != nil {
+			return
+		}
+		if _, shared.err = p.Build(context.Background(), out, generator.BuildOptions{}); shared.err == nil {
+			shared.err = readable(out)
+		}
+	})
+	if shared.err != nil {
+		t.Fatalf("the default build: %v", shared.err)
+	}
+	return filepath.Join(shared.dir, "errpages")
+}
+
 // TestDefaultBuildPassesConfigTests builds the default project and runs
 // every server's own configuration test on it, then loads the .htaccess
 // variant with a real request: an ErrorDocument Apache cannot send turns
 // every request of such a site into a 500.
 func TestDefaultBuildPassesConfigTests(t *testing.T) {
 	t.Parallel()
-	out := filepath.Join(tempDir(t), "errpages")
-	buildProject(t, out, defaultProject(out, ""))
+	out := defaultBuild(t)
 	serverConfigTests(t, out)
 
 	bin, prefix := need(t, "apache2", "httpd"), tempDir(t)

@@ -61,7 +61,9 @@ func TestInterruptedBuilds(t *testing.T) {
 	}
 	config := func(name string) string {
 		p := filepath.Join(dir, name+".toml")
-		os.WriteFile(p, []byte("name = \""+name+"\"\n[server]\ntargets = [\"nginx\", \"apache\"]\n"), 0o644)
+		// Six languages: the kills land anywhere in a build of any size,
+		// and a small one keeps the twenty rounds short.
+		os.WriteFile(p, []byte("name = \""+name+"\"\nlocales = [\"en\", \"de\", \"ar\", \"ja\", \"fr\", \"es\"]\n[server]\ntargets = [\"nginx\", \"apache\"]\n"), 0o644)
 		return p
 	}
 	before, after := config("Before"), config("After")
