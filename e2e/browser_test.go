@@ -59,6 +59,7 @@ func startChrome(bin string) {
 		chromedp.Flag("disable-renderer-backgrounding", true),
 		chromedp.UserDataDir(chrome.profile),
 	}
+
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	chrome.ctx = ctx

@@ -163,7 +163,11 @@ func vnu(t *testing.T, files []string) []vnuMessage {
 	t.Helper()
 	jar := nodeModule(t, "vnu-jar/build/dist/vnu.jar")
 	java := need(t, "java")
-	cmd := exec.Command(java, append([]string{"-jar", jar, "--errors-only", "--format", "json", "--stdout"}, files...)...)
+	// One short run: the client compiler and a serial collector use half
+	// the CPU of the defaults, which then needs a larger thread stack than
+	// the checker's 512k minimum. Language detection only yields warnings.
+	args := []string{"-Xss4m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar, "--errors-only", "--no-langdetect", "--format", "json", "--stdout"}
+	cmd := exec.Command(java, append(args, files...)...)
 	out, _ := cmd.Output() // exits 1 when it finds errors
 	var r struct{ Messages []vnuMessage }
 	if err := json.Unmarshal(out, &r); err != nil {
@@ -178,16 +182,20 @@ func vnu(t *testing.T, files []string) []vnuMessage {
 func TestHTMLValid(t *testing.T) {
 	t.Parallel()
 	files := append(uniqueHTML(t, defaultBuild(t)), uniqueHTML(t, buildThemes(t))...)
-	msgs := vnu(t, files)
-	for _, m := range msgs {
-		t.Errorf("%s:%d: %s: %s", m.URL, m.Line, m.Type, m.Message)
-	}
-	t.Logf("%d distinct pages validated", len(files))
-
-	// The checker can fail: a broken page is reported.
+	// The checker can fail: a broken page, checked in the same run, is
+	// reported.
 	bad := filepath.Join(tempDir(t), "bad.html")
 	write(t, bad, "<!doctype html><html lang=en><title>x</title><p><div></p></span>")
-	if len(vnu(t, []string{bad})) == 0 {
+	badReported := false
+	for _, m := range vnu(t, append(files, bad)) {
+		if strings.HasSuffix(m.URL, "/bad.html") {
+			badReported = true
+			continue
+		}
+		t.Errorf("%s:%d: %s: %s", m.URL, m.Line, m.Type, m.Message)
+	}
+	if !badReported {
 		t.Error("vnu found no error in a broken page")
 	}
+	t.Logf("%d distinct pages validated", len(files))
 }
