@@ -57,6 +57,8 @@ func startChrome(bin string) {
 		chromedp.Flag("disable-background-timer-throttling", true),
 		chromedp.Flag("disable-backgrounding-occluded-windows", true),
 		chromedp.Flag("disable-renderer-backgrounding", true),
+		// A tab that opens a thousand pages would keep them in memory.
+		chromedp.Flag("disable-features", "BackForwardCache"),
 		chromedp.UserDataDir(chrome.profile),
 	}
 
