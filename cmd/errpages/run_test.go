@@ -13,11 +13,12 @@ import (
 func TestExitStatus(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "bad.toml"), []byte("name = \n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "small.toml"), []byte(small), 0o644)
 	for _, tc := range []struct {
 		args []string
 		want int
 	}{
-		{[]string{"build", "-o", filepath.Join(dir, "out")}, 0},
+		{[]string{"build", "-c", filepath.Join(dir, "small.toml"), "-o", filepath.Join(dir, "out")}, 0},
 		{[]string{"version"}, 0},
 		{[]string{"--help"}, 0},
 		{[]string{"build", "--help"}, 0},
@@ -35,17 +36,23 @@ func TestExitStatus(t *testing.T) {
 	}
 }
 
+// small is a quick project: what these tests check does not depend on
+// the project's size (the default build has its own script).
+const small = "locales = [\"en\", \"de\"]\ncodes = [401, 404, 503]\n"
+
 // TestInterrupted: a cancelled build exits 130 and keeps the previous output.
 func TestInterrupted(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "dist")
+	dir := t.TempDir()
+	out, config := filepath.Join(dir, "dist"), filepath.Join(dir, "errpages.toml")
+	os.WriteFile(config, []byte(small), 0o644)
 	var stderr bytes.Buffer
-	if run(context.Background(), []string{"build", "-o", out}, &stderr, &stderr) != 0 {
+	if run(context.Background(), []string{"build", "-c", config, "-o", out}, &stderr, &stderr) != 0 {
 		t.Fatal(stderr.String())
 	}
 	before, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if got := run(ctx, []string{"build", "-o", out}, &stderr, &stderr); got != 130 {
+	if got := run(ctx, []string{"build", "-c", config, "-o", out}, &stderr, &stderr); got != 130 {
 		t.Fatalf("exit %d, want 130", got)
 	}
 	after, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
