@@ -56,9 +56,8 @@ func readable(out string) error {
 	})
 }
 
-// brandDirs lists the brand folders of an output: the output itself for a
-// single brand, else one folder per brand.
-func brandDirs(t *testing.T, out string) []string {
+// readManifest reads the manifest of an output folder.
+func readManifest(t *testing.T, out string) generator.Manifest {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(out, generator.ManifestName))
 	if err != nil {
@@ -68,6 +67,14 @@ func brandDirs(t *testing.T, out string) []string {
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+// brandDirs lists the brand folders of an output: the output itself for a
+// single brand, else one folder per brand.
+func brandDirs(t *testing.T, out string) []string {
+	t.Helper()
+	m := readManifest(t, out)
 	if len(m.Brands) == 0 {
 		return []string{out}
 	}

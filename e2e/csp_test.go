@@ -2,10 +2,8 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,22 +13,13 @@ import (
 
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
-
-	"github.com/errpages/errpages/generator"
 )
 
 // cspServer serves an output folder with each page's policy from the
 // manifest as a real Content-Security-Policy header, the way the generated
 // server configuration sends it.
 func cspServer(t *testing.T, out string, policy func(path, csp string) string) *httptest.Server {
-	data, err := os.ReadFile(filepath.Join(out, generator.ManifestName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m generator.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := readManifest(t, out)
 	csp := map[string]string{}
 	for _, f := range m.Files {
 		csp["/"+f.Path] = f.CSP
