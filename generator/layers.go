@@ -42,28 +42,13 @@ const maxFile = 1 << 20
 // bytes and symbolic links that lead outside the folder. It returns an
 // error wrapping fs.ErrNotExist when there is no such file.
 func readProject(fsys fs.FS, display, name string, max int64) ([]byte, error) {
-	// A folder on the way may be a link too: check each one.
-	for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
-		if fi, err := fs.Lstat(fsys, dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			if err := checkSymlink(fsys, display, dir); err != nil {
-				return nil, err
-			}
-		}
-	}
-	fi, err := fs.Lstat(fsys, name)
+	resolved, err := resolve(fsys, display, name)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		return nil, &Error{File: display, Msg: "cannot read: " + errText(err, name)}
+		return nil, err
 	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		if err := checkSymlink(fsys, display, name); err != nil {
-			return nil, err
-		}
-		if fi, err = fs.Stat(fsys, name); err != nil {
-			return nil, &Error{File: display, Msg: "cannot read: " + errText(err, name)}
-		}
+	fi, err := fs.Lstat(fsys, resolved)
+	if err != nil {
+		return nil, &Error{File: display, Msg: "cannot read: " + errText(err, name)}
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, &Error{File: display, Msg: "not a regular file"}
@@ -71,21 +56,57 @@ func readProject(fsys fs.FS, display, name string, max int64) ([]byte, error) {
 	if fi.Size() > max {
 		return nil, &Error{File: display, Msg: fmt.Sprintf("file is %d bytes; the limit is %d", fi.Size(), max)}
 	}
-	data, err := fs.ReadFile(fsys, name)
+	data, err := fs.ReadFile(fsys, resolved)
 	if err != nil {
 		return nil, &Error{File: display, Msg: "cannot read: " + errText(err, name)}
 	}
 	return data, nil
 }
 
-// checkSymlink refuses a symbolic link that leads outside the project folder.
-func checkSymlink(fsys fs.FS, display, name string) error {
-	target, err := fs.ReadLink(fsys, name)
-	if err != nil || path.IsAbs(target) || strings.HasPrefix(target, "\\") ||
-		!fs.ValidPath(path.Join(path.Dir(name), target)) {
-		return &Error{File: display, Msg: fmt.Sprintf("%s is a symbolic link to %q, outside the project folder: refused", name, target)}
+// maxLinks bounds the symbolic links followed for one file, as the kernel
+// does (ELOOP).
+const maxLinks = 40
+
+// resolve follows every symbolic link on the way to name, folders and the
+// file itself, checking each hop: a link must lead to a relative path that
+// stays inside the project folder. It returns the path with no link left,
+// so the file read is the file checked. A missing file is fs.ErrNotExist.
+// This is the one place that decides what the project may read.
+func resolve(fsys fs.FS, display, name string) (string, error) {
+	todo := strings.Split(name, "/")
+	done := "" // a path inside the project, with no links
+	for hops := 0; len(todo) > 0; {
+		next := path.Join(done, todo[0])
+		todo = todo[1:]
+		if next == "." {
+			done = ""
+			continue
+		}
+		fi, err := fs.Lstat(fsys, next)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return "", err
+			}
+			return "", &Error{File: display, Msg: "cannot read: " + errText(err, name)}
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			done = next
+			continue
+		}
+		if hops++; hops > maxLinks {
+			return "", &Error{File: display, Msg: fmt.Sprintf("more than %d symbolic links on the way to %s: refused", maxLinks, name)}
+		}
+		target, err := fs.ReadLink(fsys, next)
+		// done holds no links, so joining the target to it lexically is
+		// where the link leads.
+		joined := path.Join(done, target)
+		if err != nil || path.IsAbs(target) || strings.HasPrefix(target, "\\") || !fs.ValidPath(joined) {
+			return "", &Error{File: display, Msg: fmt.Sprintf("%s is a symbolic link to %q, outside the project folder: refused", next, target)}
+		}
+		todo = append(strings.Split(joined, "/"), todo...)
+		done = ""
 	}
-	return nil
+	return done, nil
 }
 
 // errText drops the "open NAME: " that fs errors repeat.
