@@ -33,14 +33,24 @@ type BuildOptions struct {
 	// Jobs is how many pages render at once; 0 means GOMAXPROCS. The output
 	// is the same for any value.
 	Jobs int
+	// NoWait makes Build fail at once when another build is writing the
+	// same output folder, instead of waiting for it to finish.
+	NoWait bool
+	// Waiting, if set, is called once when Build starts to wait for
+	// another build of the same output folder.
+	Waiting func()
 	// Shard, if N > 0, builds only the brands of shard K (1 ≤ K ≤ N): a
 	// brand's shard depends on its ID alone, so adding a brand never moves
 	// the others, and the N shards together build every brand once.
 	Shard Shard
 }
 
-// Shard is the K-th of N parts of a multi-brand project.
+// Shard is the K-th of N parts of a multi-brand project, N at most
+// MaxShards.
 type Shard struct{ K, N int }
+
+// MaxShards bounds a Shard's N: more parts than any CI matrix runs.
+const MaxShards = 10000
 
 // has reports whether the brand with this ID belongs to the shard.
 func (s Shard) has(id string) bool {
@@ -97,8 +107,10 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err != nil {
 		return Summary{}, err
 	}
-	if err := checkOutput(out); err != nil {
-		return Summary{}, err
+	// A link to the output folder (dist -> /srv/www/errors) stays a link:
+	// the build is made beside its target and swapped in there.
+	if target, err := filepath.EvalSymlinks(out); err == nil {
+		out = target
 	}
 	parent, base := filepath.Split(filepath.Clean(out))
 	if parent == "" {
@@ -106,6 +118,17 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return Summary{}, fmt.Errorf("%s: cannot create the output folder: %w", out, err)
+	}
+	// One build at a time per output folder: the lock is taken before the
+	// folder is checked, and every temporary folder left beside it is then
+	// from a build that died.
+	unlock, err := lockOutput(ctx, parent, base, opts.NoWait, opts.Waiting)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer unlock()
+	if err := checkOutput(out); err != nil {
+		return Summary{}, err
 	}
 	removeStale(parent, base)
 	tmp, err := os.MkdirTemp(parent, "."+base+".errpages-")
@@ -245,8 +268,8 @@ func (p *Project) generate(ctx context.Context, w sink, brands []*brand, opts Bu
 }
 
 func (p *Project) selectBrands(ids []string, shard Shard) ([]*brand, error) {
-	if shard.N > 0 && (shard.K < 1 || shard.K > shard.N) {
-		return nil, fmt.Errorf("shard %d/%d: expected K/N with 1 ≤ K ≤ N", shard.K, shard.N)
+	if shard.N != 0 && (shard.N < 0 || shard.N > MaxShards || shard.K < 1 || shard.K > shard.N) {
+		return nil, fmt.Errorf("shard %d/%d: expected K/N with 1 ≤ K ≤ N ≤ %d", shard.K, shard.N, MaxShards)
 	}
 	if len(ids) == 0 {
 		return slices.DeleteFunc(slices.Clone(p.brands), func(b *brand) bool { return !shard.has(b.ID) }), nil
@@ -495,6 +518,26 @@ func (w *writer) startBrand(id string) {
 		w.prevPrefix = id + "/"
 	}
 	w.prev = previousFiles(filepath.Join(w.prevRoot, id))
+	if hasLinkedFolder(filepath.Join(w.prevRoot, id)) {
+		// A hard link made through a linked folder would point outside
+		// the output.
+		w.prev = nil
+	}
+}
+
+// hasLinkedFolder reports whether a folder inside dir is a symbolic link.
+func hasLinkedFolder(dir string) bool {
+	found := false
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type()&fs.ModeSymlink != 0 {
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				found = true
+				return filepath.SkipAll
+			}
+		}
+		return nil
+	})
+	return found
 }
 
 func (w *writer) brandWritten([]ManifestFile) {}
@@ -611,11 +654,15 @@ func checkOutput(out string) error {
 	return nil
 }
 
-// removeStale deletes temporary folders left by builds that were killed.
+// removeStale deletes the temporary folders of builds of base that were
+// killed; the caller holds the output's lock. It matches names by prefix:
+// base may contain glob characters.
 func removeStale(parent, base string) {
-	matches, _ := filepath.Glob(filepath.Join(parent, "."+base+".errpages-*"))
-	for _, m := range matches {
-		os.RemoveAll(m)
+	entries, _ := os.ReadDir(parent)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "."+base+".errpages-") {
+			os.RemoveAll(filepath.Join(parent, e.Name()))
+		}
 	}
 }
 

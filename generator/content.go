@@ -62,6 +62,11 @@ func parseContent(s source) (*content, error) {
 	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 	c := &content{src: s, body: data, bodyLine: 1}
 	first, rest, _ := bytes.Cut(data, []byte("\n"))
+	if string(bytes.TrimRight(first, " \t")) == "---" {
+		// goldmark would render YAML front matter onto the page as text
+		// under a heading.
+		return nil, &Error{File: s.display, Line: 1, Col: 1, Msg: "front matter must be TOML between +++ lines, not YAML between --- lines"}
+	}
 	if string(bytes.TrimRight(first, " \t")) != "+++" {
 		return c, nil
 	}

@@ -11,9 +11,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"html/template"
+	"image/png"
 	"io/fs"
 	"maps"
 	"path"
@@ -429,12 +431,46 @@ func (p *Project) loadLogo(name string, at func(string) (int, int)) (template.UR
 		}
 		return template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(out)), nil
 	case ".png":
-		if !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
-			return "", &Error{File: display, Msg: "logo is not a PNG image"}
+		if err := checkPNG(data); err != nil {
+			return "", &Error{File: display, Msg: err.Error()}
 		}
 		return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(data)), nil
 	}
 	return "", &Error{File: display, Msg: "logo must be an .svg or .png file"}
+}
+
+// maxLogoSide bounds a PNG logo's width and height in pixels: a small file
+// can claim a huge image that every visitor's browser would allocate.
+const maxLogoSide = 4096
+
+// checkPNG accepts a PNG image whose header decodes, whose size is at most
+// maxLogoSide on each side, and that ends with its IEND chunk: nothing may
+// ride along after the image.
+func checkPNG(data []byte) error {
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("logo is not a PNG image: %v", err)
+	}
+	if cfg.Width > maxLogoSide || cfg.Height > maxLogoSide {
+		return fmt.Errorf("logo is %d×%d pixels; the limit is %d×%[3]d", cfg.Width, cfg.Height, maxLogoSide)
+	}
+	// Walk the chunks (length, type, data, CRC; PNG spec §5.3) to the IEND
+	// chunk, which must end the file.
+	for at := 8; at+12 <= len(data); {
+		n := int(binary.BigEndian.Uint32(data[at:]))
+		end := at + 12 + n
+		if n > len(data) || end > len(data) {
+			break
+		}
+		if string(data[at+4:at+8]) == "IEND" {
+			if end != len(data) {
+				return fmt.Errorf("logo has %d bytes after the end of its PNG image: save it again with an image editor", len(data)-end)
+			}
+			return nil
+		}
+		at = end
+	}
+	return fmt.Errorf("logo is not a PNG image: it has no end (IEND) chunk")
 }
 
 // policy is the Content-Security-Policy of a brand's pages: nothing may

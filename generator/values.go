@@ -94,6 +94,9 @@ func checkLink(s string) error {
 	return nil
 }
 
+// maxByteSize bounds sizes: far above any page, and no overflow.
+const maxByteSize = 1 << 30
+
 // ByteSize is a size in bytes, written as an integer or with a unit:
 // "16KiB", "20 KB", "16384".
 type ByteSize int64
@@ -110,6 +113,9 @@ func (s *ByteSize) UnmarshalText(b []byte) error {
 	mult := map[string]int64{"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000 * 1000, "mib": 1024 * 1024}[unit]
 	if mult == 0 {
 		return fmt.Errorf("size %q: unknown unit %q (use B, KB, KiB, MB or MiB)", str, unit)
+	}
+	if n > maxByteSize/mult {
+		return fmt.Errorf("size %q is too large: expected at most 1 GiB", str)
 	}
 	*s = ByteSize(n * mult)
 	return nil

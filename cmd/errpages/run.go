@@ -132,14 +132,15 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	quiet := fs.Bool("q", false, "print nothing but errors")
 	verbose := fs.Bool("v", false, "also list what was written, brand by brand")
 	jobs := fs.Int("j", 0, "render `N` pages at once (default: the number of CPUs)")
+	noWait := fs.Bool("no-wait", false, "fail at once if another build is writing the output folder, instead of waiting")
 	var shard generator.Shard
 	fs.Func("shard", "build only shard `K/N` of the brands (for CI matrices)", func(v string) error {
 		k, n, ok := strings.Cut(v, "/")
 		var err1, err2 error
 		shard.K, err1 = strconv.Atoi(k)
 		shard.N, err2 = strconv.Atoi(n)
-		if !ok || err1 != nil || err2 != nil || shard.N < 1 || shard.K < 1 || shard.K > shard.N {
-			return fmt.Errorf("expected K/N with 1 ≤ K ≤ N, e.g. 2/4")
+		if !ok || err1 != nil || err2 != nil || shard.N < 1 || shard.K < 1 || shard.K > shard.N || shard.N > generator.MaxShards {
+			return fmt.Errorf("expected K/N with 1 ≤ K ≤ N ≤ %d, e.g. 2/4", generator.MaxShards)
 		}
 		return nil
 	})
@@ -168,7 +169,8 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := outsideInputs(dir, filepath.Dir(configPath(*config))); err != nil {
 		return fail(stderr, err)
 	}
-	opts := generator.BuildOptions{Brands: brands, Jobs: *jobs, Shard: shard}
+	opts := generator.BuildOptions{Brands: brands, Jobs: *jobs, Shard: shard, NoWait: *noWait,
+		Waiting: func() { fmt.Fprintf(stderr, "errpages: waiting for another build of %s to finish\n", dir) }}
 	stop := func() {}
 	if !*quiet {
 		stop = progressLine(stderr, &opts)
@@ -357,13 +359,23 @@ func printCoverage(w io.Writer, missing []generator.Missing, all bool) {
 	}
 }
 
-// outsideInputs refuses an output folder inside the project's own input
-// folders: a build would replace them.
+// outsideInputs refuses an output folder that is the project folder, holds
+// it, or lies inside its input folders: a build would replace them.
 func outsideInputs(out, project string) error {
 	o, err1 := filepath.Abs(out)
 	p, err2 := filepath.Abs(project)
 	if err := errors.Join(err1, err2); err != nil {
 		return err
+	}
+	// Compare real paths: a link must not hide the project folder.
+	if r, err := filepath.EvalSymlinks(o); err == nil {
+		o = r
+	}
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	if rel, err := filepath.Rel(o, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("%s: the output folder is the project folder or holds it, and a build replaces its output folder: choose another with -o, e.g. %s", out, filepath.Join(project, "dist"))
 	}
 	for _, in := range []string{"content", "locales", "themes", "assets"} {
 		if rel, err := filepath.Rel(filepath.Join(p, in), o); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
