@@ -171,6 +171,9 @@ var brandID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 func decodeConfig(file string, src []byte) ([]Brand, bool, error) {
 	var fc fileConfig
 	fc.Brand = defaultBrand()
+	if err := checkTOMLNesting(file, src); err != nil {
+		return nil, false, err
+	}
 	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&fc)
 	if err != nil {
 		return nil, false, tomlError(file, src, err)

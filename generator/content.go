@@ -68,6 +68,9 @@ func parseContent(s source) (*content, error) {
 		return nil, &Error{File: s.display, Line: 1, Col: 1, Msg: "front matter must be TOML between +++ lines, not YAML between --- lines"}
 	}
 	if string(bytes.TrimRight(first, " \t")) != "+++" {
+		if err := checkMarkdownNesting(s.display, c.body, 1); err != nil {
+			return nil, err
+		}
 		return c, nil
 	}
 	var front []byte
@@ -86,7 +89,9 @@ func parseContent(s source) (*content, error) {
 		front = append(append(front, line...), '\n')
 	}
 	c.body, c.bodyLine = rest, lines+1
-	md, err := toml.NewDecoder(bytes.NewReader(front)).Decode(&c.front)
+	if err := checkMarkdownNesting(s.display, c.body, c.bodyLine); err != nil {
+		return nil, err
+	}
 	// Front matter starts on line 2 of the file.
 	shift := func(e error) error {
 		if pe, ok := e.(*Error); ok && pe.Line > 0 {
@@ -94,6 +99,10 @@ func parseContent(s source) (*content, error) {
 		}
 		return e
 	}
+	if err := checkTOMLNesting(s.display, front); err != nil {
+		return nil, shift(err)
+	}
+	md, err := toml.NewDecoder(bytes.NewReader(front)).Decode(&c.front)
 	if err != nil {
 		return nil, shift(tomlError(s.display, front, err))
 	}

@@ -76,6 +76,9 @@ func decodeLocale(s source) (localeStrings, error) {
 		return nil, err
 	}
 	var lf localeFile
+	if err := checkTOMLNesting(s.display, data); err != nil {
+		return nil, err
+	}
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&lf)
 	if err != nil {
 		return nil, tomlError(s.display, data, err)
