@@ -31,7 +31,7 @@ const (
 const usage = `errpages generates branded, localized HTTP error pages and server configuration.
 
 Usage:
-  errpages build [-c errpages.toml] [-o DIR] [--brand ID]... [--shard K/N] [-j N]   build pages into DIR (default: dist)
+  errpages build [-c errpages.toml] [-o DIR] [--brand ID]... [--shard K/N] [-j N] [--no-wait]   build pages into DIR (default: dist)
   errpages check [-c errpages.toml] [--brand ID]...            validate everything, write nothing
   errpages serve [-c errpages.toml] [--addr 127.0.0.1:8080]   preview every page, live reload
   errpages init [DIR]                                         start a project in DIR (default: .)
