@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 )
 
 const safetyProject = "-- errpages.toml --\nlocales = [\"en\", \"de\"]\ncodes = [401, 404, 503]\n[server]\ntargets = [\"nginx\", \"apache\"]\n"
@@ -174,6 +175,24 @@ func pngFile(t *testing.T, w, h int, claimW, claimH uint32) []byte {
 	binary.BigEndian.PutUint32(data[20:], claimH)
 	binary.BigEndian.PutUint32(data[29:], crc32.ChecksumIEEE(data[12:29]))
 	return data
+}
+
+// TestPNGLogoRefused: a project whose PNG logo claims a huge image or
+// carries a script after the image does not load, and says why.
+func TestPNGLogoRefused(t *testing.T) {
+	for name, tc := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"huge":   {pngFile(t, 2, 2, 65535, 65535), "logo.png: logo is 65535×65535 pixels; the limit is 4096×4096"},
+		"script": {append(pngFile(t, 2, 2, 2, 2), "<script>alert(1)</script>"...), "logo.png: logo has 25 bytes after the end of its PNG image"},
+	} {
+		fsys := projectFS("-- errpages.toml --\nlogo = \"logo.png\"\nlocales = [\"en\"]\ncodes = [404]\n")
+		fsys["logo.png"] = &fstest.MapFile{Data: tc.data, Mode: 0o644}
+		if _, err := Load(Options{Project: fsys, Builtin: builtinFS}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
 }
 
 func TestCheckPNG(t *testing.T) {

@@ -28,6 +28,11 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"nope"}, 2},
 		{[]string{"build", "--nope"}, 2},
 		{[]string{"build", "arg"}, 2},
+		// A shard count past any CI matrix: it used to panic (1/4294967296)
+		// or build nothing and replace the output (2/4294967297).
+		{[]string{"build", "--shard", "1/4294967296", "-o", filepath.Join(dir, "out3")}, 2},
+		{[]string{"build", "--shard", "2/4294967297", "-o", filepath.Join(dir, "out3")}, 2},
+		{[]string{"build", "--shard", "0/4", "-o", filepath.Join(dir, "out3")}, 2},
 	} {
 		var stdout, stderr bytes.Buffer
 		if got := run(context.Background(), tc.args, &stdout, &stderr); got != tc.want {
