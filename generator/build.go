@@ -147,6 +147,9 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err := ctx.Err(); err != nil {
 		return Summary{}, err
 	}
+	if err := verifyTree(tmp, sum.Files); err != nil {
+		return Summary{}, err
+	}
 	if err := swap(tmp, out); err != nil {
 		return Summary{}, err
 	}
@@ -650,6 +653,28 @@ func checkOutput(out string) error {
 	var m Manifest
 	if err != nil || json.Unmarshal(data, &m) != nil || m.Generator != "errpages" {
 		return fmt.Errorf("%s: folder is not empty and has no errpages %s: refusing to replace it (choose another output folder with -o, or empty this one)", out, ManifestName)
+	}
+	return nil
+}
+
+// verifyTree checks, before a build is swapped in, that its folder holds
+// exactly the files the build wrote: nothing else may have touched it.
+func verifyTree(dir string, files int) error {
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	if err == nil && n != files {
+		err = fmt.Errorf("it holds %d files, but the build wrote %d", n, files)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: the new output is incomplete, so the previous one was kept: %w", dir, err)
 	}
 	return nil
 }

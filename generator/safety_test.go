@@ -214,3 +214,21 @@ func TestCheckPNG(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyTree: a build folder with a file missing, or one more than the
+// build wrote, is not swapped in.
+func TestVerifyTree(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "pages/b", "pages/c"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), []byte(name), 0o644)
+	}
+	if err := verifyTree(dir, 3); err != nil {
+		t.Error(err)
+	}
+	for _, n := range []int{2, 4} {
+		if err := verifyTree(dir, n); err == nil || !strings.Contains(err.Error(), "the previous one was kept") {
+			t.Errorf("%d files expected: %v", n, err)
+		}
+	}
+}
