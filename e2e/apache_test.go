@@ -135,7 +135,8 @@ func test408(t *testing.T, s *server, branded bool) {
 	}
 }
 
-// TestApacheTraps keeps regression probes for the Apache traps of DOMAIN §1:
+// TestApacheTraps keeps regression probes for the Apache traps (README,
+// Server configuration):
 // each mistake, put into a copy of the generated configuration, still
 // breaks what the generator's choice keeps working.
 func TestApacheTraps(t *testing.T) {

@@ -44,7 +44,7 @@ func caddyEnv(prefix string) []string {
 	return append(os.Environ(), "HOME="+prefix, "XDG_DATA_HOME="+prefix+"/data", "XDG_CONFIG_HOME="+prefix+"/config")
 }
 
-// TestCaddy runs the DOMAIN checklist on Caddy with the generated snippet.
+// TestCaddy runs the server checklist on Caddy with the generated snippet.
 func TestCaddy(t *testing.T) {
 	t.Parallel()
 	bin := need(t, "caddy")

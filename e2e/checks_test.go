@@ -70,7 +70,7 @@ func wantPage(t *testing.T, what string, r response, status int, lang string) {
 
 const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
-// runChecks drives the DOMAIN checklist against a running server. flavor
+// runChecks drives the 23-check server checklist against a running server. flavor
 // is "nginx", "apache", "htaccess" or "caddy"; they differ where the
 // servers do.
 func runChecks(t *testing.T, s *server, flavor string) {
@@ -150,7 +150,7 @@ func runChecks(t *testing.T, s *server, flavor string) {
 	case "apache":
 		wantPage(t, "direct request is forbidden", r, 403, "en")
 	case "htaccess":
-		// Without server config, .htaccess cannot hide the folder (DOMAIN §2).
+		// Without server config, .htaccess cannot hide the folder.
 		expect(t, "direct request", r, check{"200", r.status == 200, r.status})
 	}
 }

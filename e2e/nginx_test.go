@@ -88,7 +88,8 @@ func TestNginx(t *testing.T) {
 		t.Errorf("missing de/403.html: status %d, page language %q; want 403 and the en page", r.status, lang)
 	}
 	// nginx answers a request that times out with no bytes at all, whatever
-	// error_page says (DOMAIN §1.12): why 408 has no error_page here.
+	// error_page says (nginx docs, client_header_timeout): why 408 has no
+	// error_page here.
 	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +102,7 @@ func TestNginx(t *testing.T) {
 	}
 }
 
-// TestNginxTraps keeps the regression probes of DOMAIN §1: each trap, put
+// TestNginxTraps keeps the regression probes of the nginx traps: each trap, put
 // back into a configuration, still does what was tested, so a generator
 // change that brings one back is caught by the main test above.
 func TestNginxTraps(t *testing.T) {

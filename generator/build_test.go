@@ -67,7 +67,8 @@ func TestDefaultBuild(t *testing.T) {
 
 func itoa(c StatusCode) string { return strconv.Itoa(int(c)) }
 
-// TestPagesSelfContained checks SPEC §5 on every page of a branded build:
+// TestPagesSelfContained checks the page rules (self-contained, lang and
+// dir, viewport, robots, title, size) on every page of a branded build:
 // lang, dir, title, size, no script, and no URL but the configured links.
 func TestPagesSelfContained(t *testing.T) {
 	out := build(t, `
@@ -695,7 +696,7 @@ func TestParallelSameAsSerial(t *testing.T) {
 }
 
 // TestConcurrentUse: one Project serves renders and in-memory builds from
-// several goroutines at once (SPEC §8), with the same bytes as alone. Run
+// several goroutines at once (the package promises it), with the same bytes as alone. Run
 // with -race, it is the check that the render cache is shared safely.
 func TestConcurrentUse(t *testing.T) {
 	p := load(t, "-- errpages.toml --\nlocales = [\"en\", \"de\"]\ncodes = [401, 404, 503]\n")

@@ -1,7 +1,7 @@
 package generator
 
 // BuiltinCodes are the IANA-registered 4xx and 5xx codes that errpages has
-// text for in every built-in locale (SPEC §2). A project builds all of them
+// text for in every built-in locale (IANA HTTP Status Code Registry). A project builds all of them
 // unless it lists its own codes.
 var BuiltinCodes = []StatusCode{
 	400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417,

@@ -50,7 +50,8 @@ type brandData struct {
 }
 
 // minPageBytes: older browsers replace error bodies of 512 bytes or fewer
-// with their own "friendly" page (DOMAIN.md §1.7).
+// with their own "friendly" page (IEInternals blog, "Friendly HTTP Error
+// Pages"; httpd docs, ErrorDocument).
 const minPageBytes = 513
 
 // Brands returns the IDs of the project's brands, sorted; a single-brand

@@ -21,7 +21,7 @@ import (
 	"github.com/errpages/errpages/generator/servers"
 )
 
-// Exit statuses (SPEC §7).
+// Exit statuses: 0 success, 1 bad input or a failed build, 2 a usage error.
 const (
 	exitOK    = 0
 	exitFail  = 1 // wrong input or failed build

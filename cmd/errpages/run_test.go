@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// TestExitStatus checks SPEC §7's exit statuses: 0 success, 1 bad input or
+// TestExitStatus checks the exit statuses: 0 success, 1 bad input or
 // failed build, 2 usage error. (testscript's "! exec" only tells non-zero.)
 func TestExitStatus(t *testing.T) {
 	dir := t.TempDir()

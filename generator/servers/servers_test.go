@@ -199,7 +199,7 @@ type parsedWebConfig struct {
 	} `xml:"system.webServer>httpErrors"`
 }
 
-// CheckWebConfig checks the rules of DOMAIN §1.15 on a web.config: Custom
+// CheckWebConfig checks the IIS httpErrors rules on a web.config: Custom
 // mode, no defaultPath, <remove> right before each <error>, explicit and
 // unique code/sub-status pairs, File mode, relative paths, and every code
 // and sub-status of site present.

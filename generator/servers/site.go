@@ -1,7 +1,7 @@
 // Package servers writes the web server configuration that serves errpages
 // output: nginx, Apache httpd (server config and .htaccess), IIS, HAProxy,
 // Caddy, lighttpd and Traefik. Every choice here follows a behaviour tested
-// on the real servers (see the project's DOMAIN notes); the writers need
+// on the real servers (the e2e tests keep a probe for each trap); the writers need
 // neither Markdown nor templates.
 package servers
 
