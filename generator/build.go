@@ -362,8 +362,8 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 	return files, nil
 }
 
-// pageKeys lists the pages a brand renders: every locale × code, then,
-// for IIS, every locale × sub-status.
+// pageKeys lists the pages a brand renders: every locale × code, then
+// every locale × the pages its targets add (IIS sub-status pages).
 func (b *brand) pageKeys(site servers.Site) []pageKey {
 	var keys []pageKey
 	for _, loc := range b.locales {
@@ -371,13 +371,10 @@ func (b *brand) pageKeys(site servers.Site) []pageKey {
 			keys = append(keys, pageKey{loc, code, -1})
 		}
 	}
-	if slices.Contains(b.Server.Targets, "iis") {
-		for _, loc := range b.locales {
-			for _, ip := range site.IISPages() {
-				if ip.Sub >= 0 {
-					keys = append(keys, pageKey{loc, StatusCode(ip.Code), ip.Sub})
-				}
-			}
+	extra := site.Pages(b.Server.Targets)
+	for _, loc := range b.locales {
+		for _, r := range extra {
+			keys = append(keys, pageKey{loc, StatusCode(r.Code), r.Sub})
 		}
 	}
 	return keys

@@ -135,7 +135,7 @@ func defaultBrand() Brand {
 		Server: Server{
 			URLPrefix: "/_errors/",
 			Root:      "/var/www/errpages",
-			Targets:   slices.Clone(servers.Targets),
+			Targets:   slices.Clone(servers.Targets()),
 			IIS:       IIS{ExistingResponse: "Replace", FallbackFolder: "en-US"},
 			HAProxy:   HAProxy{BufSize: 16384, MaxRewrite: 1024},
 			Traefik:   Traefik{Address: "127.0.0.1:8081"},
@@ -360,9 +360,9 @@ func (s *Server) validate(file string, codes []StatusCode, sec Security, at func
 		errs.addf(file, line, col, "server.root %q: [, ], * and ? are wildcards in Apache, nginx and Caddy paths: choose a folder name without them", s.Root)
 	}
 	for _, t := range s.Targets {
-		if !slices.Contains(servers.Targets, t) {
+		if !slices.Contains(servers.Targets(), t) {
 			line, col := at("targets")
-			errs.addf(file, line, col, "server.targets: unknown target %q (known: %s)", t, strings.Join(servers.Targets, ", "))
+			errs.addf(file, line, col, "server.targets: unknown target %q (known: %s)", t, strings.Join(servers.Targets(), ", "))
 		}
 	}
 	if dup := firstDuplicate(s.Targets); dup != "" {

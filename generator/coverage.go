@@ -93,16 +93,10 @@ func (p *Project) missingKeys(b *brand, loc LocaleTag) []string {
 			}
 		}
 	}
-	if slices.Contains(b.Server.Targets, "iis") {
-		site := b.site()
-		for _, ip := range site.IISPages() {
-			if ip.Sub < 0 {
-				continue
-			}
-			for _, f := range []string{"cause", "admin"} {
-				if k := fmt.Sprintf("substatus.%d.%d.%s", ip.Code, ip.Sub, f); !has(k) {
-					missing = append(missing, k)
-				}
+	for _, r := range b.site().Pages(b.Server.Targets) {
+		for _, f := range []string{"cause", "admin"} {
+			if k := fmt.Sprintf("substatus.%d.%d.%s", r.Code, r.Sub, f); !has(k) {
+				missing = append(missing, k)
 			}
 		}
 	}

@@ -185,7 +185,7 @@ func FuzzServerConfig(f *testing.F) {
 		}
 		b.DefaultLocale = b.locales[0]
 		site := b.site()
-		for _, target := range servers.Targets {
+		for _, target := range servers.Targets() {
 			files, err := servers.Write(target, site)
 			if err != nil {
 				t.Fatal(err)

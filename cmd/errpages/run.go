@@ -267,7 +267,7 @@ func printWritten(w io.Writer, dir string) {
 			name = "(default)"
 		}
 		var parts []string
-		kinds := append(append([]string{"page", "problem"}, servers.Targets...), "manifest", "gallery")
+		kinds := append(append([]string{"page", "problem"}, servers.Targets()...), "manifest", "gallery")
 		for _, k := range kinds {
 			if n := counts[b][k]; n > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", n, k))

@@ -2,8 +2,34 @@ package servers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
+
+// apacheCodes are the 4xx and 5xx codes Apache httpd 2.4 has a status line
+// for (status_lines in modules/http/http_protocol.c). "ErrorDocument 425"
+// fails the config test with "Unsupported HTTP response code 425", and in an
+// .htaccess file turns every request of the site into a 500. Checked with
+// apache2 -t on httpd 2.4 for every code from 400 to 599.
+var apacheCodes = []int{
+	400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417,
+	421, 422, 423, 424, 426, 428, 429, 431, 451,
+	500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511,
+}
+
+// apacheTarget writes Apache httpd 2.4 configuration.
+type apacheTarget struct{}
+
+func (apacheTarget) name() string { return "apache" }
+
+func (apacheTarget) omits(code int) string {
+	if !slices.Contains(apacheCodes, code) {
+		return "Apache httpd 2.4 has no status line for it: ErrorDocument fails the config test (\"Unsupported HTTP response code\")"
+	}
+	return ""
+}
+
+func (apacheTarget) write(s Site) ([]File, error) { return apache(s), nil }
 
 // apache writes apache/errpages.conf (server or virtual host config), one
 // type map per code (pages/<code>.var) that negotiates language and format,

@@ -6,6 +6,15 @@ import (
 	"strings"
 )
 
+// caddyTarget writes Caddy 2 configuration.
+type caddyTarget struct{}
+
+func (caddyTarget) name() string { return "caddy" }
+
+func (caddyTarget) omits(int) string { return "" }
+
+func (caddyTarget) write(s Site) ([]File, error) { return caddy(s), nil }
+
 // caddy writes caddy/errpages.caddy: a handle_errors block to import into a
 // Caddy 2 site block. It rewrites each error it handles to the page of the
 // status, language and format; file_server inside handle_errors keeps the

@@ -3,9 +3,28 @@ package servers
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
+
+// haproxyCodes are the status codes HAProxy 2.6 lets an errorfile replace
+// (HAProxy docs, "errorfile"), without 200.
+var haproxyCodes = []int{400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504}
+
+// haproxyTarget writes HAProxy error files and their http-errors sections.
+type haproxyTarget struct{}
+
+func (haproxyTarget) name() string { return "haproxy" }
+
+func (haproxyTarget) omits(code int) string {
+	if !slices.Contains(haproxyCodes, code) {
+		return "HAProxy 2.6 has no errorfile for it"
+	}
+	return ""
+}
+
+func (haproxyTarget) write(s Site) ([]File, error) { return haproxy(s), nil }
 
 // HAProxyOptions are the HAProxy-specific settings.
 type HAProxyOptions struct {

@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// IISSubStatus lists the IIS sub-status codes that get their own page, per
+// iisSubStatus lists the IIS sub-status codes that get their own page, per
 // status code (KB 943891). Only the three-digit code goes on the wire; IIS
 // picks the page by code.sub, then code.
-var IISSubStatus = map[int][]int{
+var iisSubStatus = map[int][]int{
 	401: {1, 2, 3, 4, 5, 501, 502, 503, 504},
 	403: {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 501, 502, 503, 504},
 	404: {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 501, 502, 503, 504},
@@ -67,7 +67,7 @@ func (s Site) IISPages() []IISPage {
 	var out []IISPage
 	for _, c := range s.Codes {
 		out = append(out, IISPage{fmt.Sprintf("%d.html", c), c, -1})
-		for _, sub := range IISSubStatus[c] {
+		for _, sub := range iisSubStatus[c] {
 			out = append(out, IISPage{fmt.Sprintf("%d.%d.html", c, sub), c, sub})
 		}
 	}
@@ -135,6 +135,27 @@ type errorRow struct {
 	Prefix       string   `xml:"prefixLanguageFilePath,attr"`
 	Path         string   `xml:"path,attr"`
 	ResponseMode string   `xml:"responseMode,attr"`
+}
+
+// iisTarget writes IIS web.config and its language folders.
+type iisTarget struct{}
+
+func (iisTarget) name() string { return "iis" }
+
+func (iisTarget) omits(int) string { return "" }
+
+func (iisTarget) write(s Site) ([]File, error) { return iis(s) }
+
+// pages are the sub-status pages of every code, for one locale: IIS picks
+// a page by code.sub before code.
+func (iisTarget) pages(s Site) []PageRef {
+	var out []PageRef
+	for _, p := range s.IISPages() {
+		if p.Sub >= 0 {
+			out = append(out, PageRef{Code: p.Code, Sub: p.Sub})
+		}
+	}
+	return out
 }
 
 // iis writes iis/web.config and lays out the pages under

@@ -5,6 +5,15 @@ import (
 	"strings"
 )
 
+// lighttpdTarget writes lighttpd configuration and its mod_magnet script.
+type lighttpdTarget struct{}
+
+func (lighttpdTarget) name() string { return "lighttpd" }
+
+func (lighttpdTarget) omits(int) string { return "" }
+
+func (lighttpdTarget) write(s Site) ([]File, error) { return lighttpd(s), nil }
+
 // lighttpd writes lighttpd/errpages.conf and the pages it names,
 // lighttpd/<locale>/status-<code>.html: server.errorfile-prefix serves them
 // for lighttpd's own errors with the original status, and conditionals on

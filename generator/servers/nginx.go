@@ -5,6 +5,23 @@ import (
 	"strings"
 )
 
+// nginxTarget writes nginx configuration.
+type nginxTarget struct{}
+
+func (nginxTarget) name() string { return "nginx" }
+
+func (nginxTarget) omits(code int) string {
+	switch code {
+	case 408:
+		return "nginx closes a timed-out connection without a response, so error_page never applies"
+	case 499:
+		return "nginx's own code for a client that closed the connection: error_page refuses it"
+	}
+	return ""
+}
+
+func (nginxTarget) write(s Site) ([]File, error) { return nginx(s), nil }
+
 // nginxVar names this brand's nginx variables, so that the maps of several
 // brands can live in one http {} block.
 func (s Site) nginxVar(name string) string {

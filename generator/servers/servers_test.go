@@ -242,7 +242,7 @@ func checkWebConfig(t *testing.T, data []byte, s Site) {
 		if !seen[fmt.Sprintf("%d.-1", c)] {
 			t.Errorf("code %d missing", c)
 		}
-		for _, sub := range IISSubStatus[c] {
+		for _, sub := range iisSubStatus[c] {
 			if !seen[fmt.Sprintf("%d.%d", c, sub)] {
 				t.Errorf("sub-status %d.%d missing", c, sub)
 			}
@@ -307,7 +307,7 @@ func TestXSDRejects(t *testing.T) {
 // TestGolden keeps each writer's output for the test site under
 // testdata/golden; refresh with go test ./generator/servers -update.
 func TestGolden(t *testing.T) {
-	for _, target := range Targets {
+	for _, target := range Targets() {
 		for path, data := range files(t, target, testSite()) {
 			if strings.HasPrefix(path, "pages/") && path != "pages/401.var" && path != "pages/.htaccess" {
 				continue

@@ -73,28 +73,60 @@ type PageRef struct {
 	Wrap func(page []byte) ([]byte, error)
 }
 
-// Targets are the servers this package writes configuration for.
-var Targets = []string{"nginx", "apache", "iis", "haproxy", "caddy", "lighttpd", "traefik"}
+// A target is one server's configuration writer. Each lives in its own
+// file; the registry below is the only list of them.
+type target interface {
+	// name is the target's name in errpages.toml and in the manifest.
+	name() string
+	// omits says why the server cannot send or replace code, or "".
+	omits(code int) string
+	// write returns the target's files for s.
+	write(s Site) ([]File, error)
+}
+
+// registry holds the targets in the order of the default configuration.
+var registry = []target{nginxTarget{}, apacheTarget{}, iisTarget{}, haproxyTarget{}, caddyTarget{}, lighttpdTarget{}, traefikTarget{}}
+
+// Targets returns the names of the servers this package writes
+// configuration for.
+func Targets() []string {
+	names := make([]string, len(registry))
+	for i, t := range registry {
+		names[i] = t.name()
+	}
+	return names
+}
+
+func lookup(name string) (target, error) {
+	for _, t := range registry {
+		if t.name() == name {
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown server target %q (known: %s)", name, strings.Join(Targets(), ", "))
+}
 
 // Write returns the files of one target.
-func Write(target string, s Site) ([]File, error) {
-	switch target {
-	case "nginx":
-		return nginx(s), nil
-	case "apache":
-		return apache(s), nil
-	case "iis":
-		return iis(s)
-	case "haproxy":
-		return haproxy(s), nil
-	case "caddy":
-		return caddy(s), nil
-	case "lighttpd":
-		return lighttpd(s), nil
-	case "traefik":
-		return traefik(s), nil
+func Write(name string, s Site) ([]File, error) {
+	t, err := lookup(name)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown server target %q (known: %s)", target, strings.Join(Targets, ", "))
+	return t.write(s)
+}
+
+// Pages lists the pages that the targets' files copy beyond the page of
+// every locale and code: IIS's sub-status pages, for one locale.
+func (s Site) Pages(targets []string) []PageRef {
+	var out []PageRef
+	for _, name := range targets {
+		if t, err := lookup(name); err == nil {
+			if p, ok := t.(interface{ pages(Site) []PageRef }); ok {
+				out = append(out, p.pages(s)...)
+			}
+		}
+	}
+	return out
 }
 
 // cacheControl returns the Cache-Control value for code.

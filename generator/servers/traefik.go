@@ -6,6 +6,15 @@ import (
 	"strings"
 )
 
+// traefikTarget writes the Traefik errors middleware and its static server.
+type traefikTarget struct{}
+
+func (traefikTarget) name() string { return "traefik" }
+
+func (traefikTarget) omits(int) string { return "" }
+
+func (traefikTarget) write(s Site) ([]File, error) { return traefik(s), nil }
+
 // traefik writes traefik/errpages.yml, the dynamic configuration of an
 // errors middleware, and traefik/Caddyfile, the static server it fetches
 // the pages from: Traefik does not host files.
