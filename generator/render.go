@@ -236,6 +236,18 @@ func (p *Project) Locales(brandID string) []LocaleTag {
 	return out
 }
 
+// Negotiate returns the locale and format (JSON or HTML) that the brand's
+// generated nginx, Caddy and lighttpd configurations choose for a request
+// with these Accept-Language and Accept headers.
+func (p *Project) Negotiate(brandID, acceptLanguage, accept string) (locale LocaleTag, json bool, err error) {
+	b, err := p.brand(brandID)
+	if err != nil {
+		return "", false, err
+	}
+	l, json := b.site().Negotiate(acceptLanguage, accept)
+	return LocaleTag(l), json, nil
+}
+
 // Theme returns the theme name of the brand with the given ID.
 func (p *Project) Theme(brandID string) string {
 	if b, err := p.brand(brandID); err == nil {

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
-	"golang.org/x/text/language"
 
 	"github.com/errpages/errpages/generator"
 )
@@ -282,9 +281,9 @@ func (s *previewServer) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// negotiate answers /_negotiate/[brand/]code the way the servers do: the
-// language from Accept-Language (with q-values), JSON when asked for, and
-// the code as status.
+// negotiate answers /_negotiate/[brand/]code the way the generated nginx,
+// Caddy and lighttpd configurations do (the library's Negotiate), with the
+// code as status.
 func (s *previewServer) negotiate(w http.ResponseWriter, r *http.Request, files map[string]*generator.File, p *generator.Project, rest string) {
 	brand, code := path.Split(rest)
 	brand = strings.TrimSuffix(brand, "/")
@@ -292,26 +291,22 @@ func (s *previewServer) negotiate(w http.ResponseWriter, r *http.Request, files 
 	if brand != "" {
 		prefix = brand + "/"
 	}
-	var names []generator.LocaleTag // the default locale first: the matcher's fallback
-	if p != nil {
-		names = p.Locales(brand)
-	}
-	if len(names) == 0 || files[fmt.Sprintf("%spages/%s/%s.html", prefix, names[0], code)] == nil {
+	if p == nil {
 		http.NotFound(w, r)
 		return
 	}
-	var locales []language.Tag
-	for _, n := range names {
-		locales = append(locales, language.Make(string(n)))
-	}
-	accept, _, _ := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
-	_, i, _ := language.NewMatcher(locales).Match(accept...)
+	locale, json, err := p.Negotiate(brand, r.Header.Get("Accept-Language"), r.Header.Get("Accept"))
 	ext := "html"
-	if strings.Contains(r.Header.Get("Accept"), "json") && !strings.Contains(r.Header.Get("Accept"), "text/html") {
+	if json {
 		ext = "json"
 	}
+	f := files[fmt.Sprintf("%spages/%s/%s.%s", prefix, locale, code, ext)]
+	if err != nil || f == nil {
+		http.NotFound(w, r)
+		return
+	}
 	w.Header().Set("Vary", "Accept-Language, Accept")
-	s.serveFile(w, r, files[fmt.Sprintf("%spages/%s/%s.%s", prefix, names[i], code, ext)])
+	s.serveFile(w, r, f)
 }
 
 var galleryTemplate = template.Must(template.New("gallery").Parse(`<!DOCTYPE html>

@@ -111,9 +111,14 @@ func TestServe(t *testing.T) {
 		strings.Contains(body, "Content-Security-Policy") {
 		t.Errorf("page: status %d, Content-Language %q", status, h.Get("Content-Language"))
 	}
-	status, h, body = get(t, base+"/_negotiate/404", "Accept-Language: fr;q=0.9, de;q=0.8, en;q=0.1")
+	// As nginx does: the first listed language that is built, whatever the
+	// q-values; the default locale when the first is not built.
+	status, h, body = get(t, base+"/_negotiate/404", "Accept-Language: de-CH, en;q=0.9")
 	if status != 404 || h.Get("Content-Language") != "de" || !strings.Contains(body, "<html lang=de") {
-		t.Errorf("negotiated: status %d, Content-Language %q (q-values pick de)", status, h.Get("Content-Language"))
+		t.Errorf("negotiated: status %d, Content-Language %q (de-CH picks de)", status, h.Get("Content-Language"))
+	}
+	if _, h, _ = get(t, base+"/_negotiate/404", "Accept-Language: fr;q=0.9, de;q=0.8"); h.Get("Content-Language") != "en" {
+		t.Errorf("negotiated: Content-Language %q (fr first, not built: the default en)", h.Get("Content-Language"))
 	}
 	status, h, _ = get(t, base+"/_negotiate/401", "Accept: application/json")
 	if status != 401 || h.Get("Content-Type") != "application/problem+json" {

@@ -137,3 +137,21 @@ func TestIISNestedPrefix(t *testing.T) {
 		t.Error("no iis/static/errors/de-AT/404.html")
 	}
 }
+
+func TestNegotiate(t *testing.T) {
+	s := testSite() // ar, de, en; default en
+	for _, tc := range []struct {
+		al, accept, locale string
+		json               bool
+	}{
+		{"", "", "en", false},
+		{"de-CH,de;q=0.9", "text/html", "de", false},
+		{"fr;q=0.9, de;q=0.8", "", "en", false}, // only the first language counts
+		{"  AR-eg", " application/problem+json", "ar", true},
+		{"dex", "application/json;q=0.1, text/html", "en", true},
+	} {
+		if l, j := s.Negotiate(tc.al, tc.accept); l != tc.locale || j != tc.json {
+			t.Errorf("Negotiate(%q, %q) = %s, %v; want %s, %v", tc.al, tc.accept, l, j, tc.locale, tc.json)
+		}
+	}
+}
