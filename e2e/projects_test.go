@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/errpages/errpages"
 	"github.com/errpages/errpages/generator"
 )
 
@@ -108,6 +110,27 @@ func randomProject(seed uint64, base string) (out string, files map[string]strin
 	return out, files
 }
 
+// writeConfigs renders a project in memory and writes what the servers'
+// configuration tests read: every server file and HAProxy's error files
+// (raw responses that haproxy -c loads), and the manifests; not the pages,
+// which no configuration test opens.
+func writeConfigs(t *testing.T, out string, files map[string]string) {
+	t.Helper()
+	p, err := generator.Load(generator.Options{Project: mapFS(files), Builtin: errpages.Builtin()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, err := p.Render(context.Background(), generator.BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range rendered {
+		if f.Format == "conf" || f.Format == "http" || filepath.Base(name) == generator.ManifestName {
+			write(t, filepath.Join(out, name), string(f.Data))
+		}
+	}
+}
+
 func quoted(list []string) string {
 	var q []string
 	for _, s := range list {
@@ -147,7 +170,7 @@ func TestGeneratedSettings(t *testing.T) {
 					t.Logf("seed %d; reproduce with ERRPAGES_SEED=%d ERRPAGES_PROJECTS=1; errpages.toml:\n%s", seed, seed, files["errpages.toml"])
 				}
 			})
-			buildProject(t, out, files)
+			writeConfigs(t, out, files)
 			serverConfigTests(t, out)
 		})
 	}
