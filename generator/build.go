@@ -507,6 +507,7 @@ type writer struct {
 	prevRoot   string
 	prevPrefix string            // "<brand>/", or "" for a single brand
 	prev       map[string]string // path inside the brand's folder → sha256 in the previous output
+	plainDirs  map[string]bool   // folders of the previous output checked by plainDir
 }
 
 // startBrand forgets the previous brand's files, so memory stays flat as
@@ -518,26 +519,25 @@ func (w *writer) startBrand(id string) {
 		w.prevPrefix = id + "/"
 	}
 	w.prev = previousFiles(filepath.Join(w.prevRoot, id))
-	if hasLinkedFolder(filepath.Join(w.prevRoot, id)) {
-		// A hard link made through a linked folder would point outside
-		// the output.
-		w.prev = nil
-	}
+	w.plainDirs = map[string]bool{}
 }
 
-// hasLinkedFolder reports whether a folder inside dir is a symbolic link.
-func hasLinkedFolder(dir string) bool {
-	found := false
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type()&fs.ModeSymlink != 0 {
-			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-				found = true
-				return filepath.SkipAll
-			}
-		}
-		return nil
-	})
-	return found
+// plainDir reports whether dir, a folder of the previous output, is
+// reached from prevRoot without a symbolic link: a hard link made through
+// a linked folder would point outside the output. Each folder is checked
+// once per brand.
+func (w *writer) plainDir(dir string) bool {
+	if dir == w.prevRoot {
+		return true
+	}
+	ok, seen := w.plainDirs[dir]
+	if !seen {
+		fi, err := os.Lstat(dir)
+		parent := filepath.Dir(dir)
+		ok = err == nil && fi.IsDir() && parent != dir && w.plainDir(parent)
+		w.plainDirs[dir] = ok
+	}
+	return ok
 }
 
 func (w *writer) brandWritten([]ManifestFile) {}
@@ -546,6 +546,9 @@ func (w *writer) brandWritten([]ManifestFile) {}
 // holds exactly data (nobody edited it since).
 func (w *writer) linkPrevious(name, full string, data []byte) bool {
 	old := filepath.Join(w.prevRoot, filepath.FromSlash(name))
+	if !w.plainDir(filepath.Dir(old)) {
+		return false
+	}
 	if fi, err := os.Lstat(old); err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
 		return false
 	}
