@@ -143,6 +143,15 @@ func defaultBrand() Brand {
 	}
 }
 
+// builtCodes are the codes the brand builds: its codes, or every built-in
+// one when it lists none.
+func (b Brand) builtCodes() []StatusCode {
+	if len(b.Codes) == 0 {
+		return BuiltinCodes
+	}
+	return b.Codes
+}
+
 // clone returns a deep copy, so that decoding a brand table over it never
 // writes into the slices and maps of the brand it was copied from.
 func (b Brand) clone() Brand {
@@ -303,11 +312,7 @@ func (b *Brand) validate(file string, src []byte, own func(key ...string) bool) 
 			}
 		}
 	}
-	codes := b.Codes
-	if len(codes) == 0 {
-		codes = BuiltinCodes
-	}
-	errs.add(b.Server.validate(file, codes, b.Security,
+	errs.add(b.Server.validate(file, b.builtCodes(), b.Security,
 		func(key ...string) (int, int) { return at(append([]string{"server"}, key...)...) },
 		func(key ...string) bool { return own(append([]string{"server"}, key...)...) }))
 	if rp := b.Security.ReferrerPolicy; rp != "" && !slices.Contains(referrerPolicies, rp) {
@@ -518,9 +523,7 @@ func topLevelCodeKeys(file string, src []byte, top Brand, brands []Brand) error 
 			if err != nil {
 				continue // reported by the brands that inherit it
 			}
-			built := slices.ContainsFunc(brands, func(b Brand) bool {
-				return len(b.Codes) == 0 || slices.Contains(b.Codes, c)
-			})
+			built := slices.ContainsFunc(brands, func(b Brand) bool { return slices.Contains(b.builtCodes(), c) })
 			if !built {
 				line, col := keyPosition(src, toml.Key{"server", m.key, k})
 				errs.addf(file, line, col, "server.%s.%s: %d is not one of the codes any brand builds (see codes)", m.key, k, c)

@@ -42,6 +42,7 @@ func TestConfigErrors(t *testing.T) {
 		{"retry code with a sign", "[server]\nretry_after = { \"+503\" = 120 }\n", []string{`server.retry_after."+503": expected a status code`}},
 		{"retry code not built", "codes = [404]\n[server]\nretry_after = { 503 = 120 }\n", []string{"errpages.toml:3:17: server.retry_after.503: 503 is not one of the codes built"}},
 		{"cache code not built by the brand", "[brands.a]\ncodes = [404]\nserver.cache_control = { 410 = \"max-age=1\" }\n", []string{"server.cache_control.410: 410 is not one of the codes built"}},
+		{"top-level custom code no brand builds", "[server]\nretry_after = { 599 = 1 }\n[brands.a]\n", []string{"server.retry_after.599: 599 is not one of the codes any brand builds"}},
 		{"top-level code no brand builds", "[server]\nretry_after = { 503 = 1 }\n[brands.a]\ncodes = [404]\n", []string{"errpages.toml:2:17: server.retry_after.503: 503 is not one of the codes any brand builds"}},
 		{"header name with spaces", "[server]\nheaders = { \"X Y\" = \"1\" }\n", []string{`server.headers."X Y": expected a header name`}},
 		{"header value with CR LF", "[server]\nheaders = { \"X-Y\" = \"a\\r\\nB: c\" }\n", []string{`server.headers.X-Y: value "a\r\nB: c": expected printable ASCII`}},

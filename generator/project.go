@@ -269,10 +269,7 @@ func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error
 			bd.DefaultLocale = "en"
 		}
 	}
-	bd.codes = slices.Clone(b.Codes)
-	if len(bd.codes) == 0 {
-		bd.codes = slices.Clone(BuiltinCodes)
-	}
+	bd.codes = slices.Clone(b.builtCodes())
 	slices.Sort(bd.codes)
 	t, ok := themes[b.Theme]
 	if !ok {
