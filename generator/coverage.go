@@ -30,8 +30,9 @@ func (p *Project) Coverage(ids []string) ([]Missing, error) {
 	}
 	var out []Missing
 	for _, b := range brands {
+		extra := b.site().Pages(b.Server.Targets)
 		for _, loc := range b.locales {
-			if keys := p.missingKeys(b, loc); len(keys) > 0 {
+			if keys := p.missingKeys(b, loc, extra); len(keys) > 0 {
 				out = append(out, Missing{Brand: b.ID, Locale: loc, Keys: keys})
 			}
 		}
@@ -49,7 +50,9 @@ func ownChain(tag LocaleTag) []LocaleTag {
 	return chain[:len(chain)-1]
 }
 
-func (p *Project) missingKeys(b *brand, loc LocaleTag) []string {
+// missingKeys lists the keys loc lacks for brand b, whose targets add the
+// pages extra (IIS sub-status pages, which need their own strings).
+func (p *Project) missingKeys(b *brand, loc LocaleTag, extra []servers.PageRef) []string {
 	own := ownChain(loc)
 	has := func(key string) bool {
 		for _, t := range own {
@@ -93,7 +96,7 @@ func (p *Project) missingKeys(b *brand, loc LocaleTag) []string {
 			}
 		}
 	}
-	for _, r := range b.site().Pages(b.Server.Targets) {
+	for _, r := range extra {
 		for _, f := range []string{"cause", "admin"} {
 			if k := fmt.Sprintf("substatus.%d.%d.%s", r.Code, r.Sub, f); !has(k) {
 				missing = append(missing, k)
