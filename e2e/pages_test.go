@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -13,10 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/errpages/errpages"
-	"github.com/errpages/errpages/generator"
 )
 
 // themes lists the built-in themes, so that a new theme is tested at once.
@@ -43,15 +40,8 @@ func buildThemes(t *testing.T) string {
 	for _, th := range themes(t) {
 		fmt.Fprintf(&cfg, "[brands.%s]\ntheme = %q\n", th, th)
 	}
-	fsys := fstest.MapFS{"errpages.toml": {Data: []byte(cfg.String())}, "logo.svg": {Data: []byte(logo)}}
-	p, err := generator.Load(generator.Options{Project: fsys, Builtin: errpages.Builtin()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := filepath.Join(tempDir(t), "out")
-	if _, err := p.Build(context.Background(), out, generator.BuildOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	buildProject(t, out, map[string]string{"errpages.toml": cfg.String(), "logo.svg": logo})
 	return out
 }
 

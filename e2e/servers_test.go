@@ -20,11 +20,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"testing/fstest"
 	"time"
-
-	"github.com/errpages/errpages"
-	"github.com/errpages/errpages/generator"
 )
 
 // need returns the path of a server binary, or skips (fails under CI).
@@ -105,17 +101,7 @@ summary = "لم نتمكن من العثور على الصفحة التي طلب
 // buildSite builds the test project with its server root at out.
 func buildSite(t *testing.T, out string) {
 	t.Helper()
-	fsys := fstest.MapFS{
-		"errpages.toml":   {Data: []byte(fmt.Sprintf(project, out))},
-		"locales/ar.toml": {Data: []byte(arabic)},
-	}
-	p, err := generator.Load(generator.Options{Project: fsys, Builtin: errpages.Builtin()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Build(context.Background(), out, generator.BuildOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	buildProject(t, out, map[string]string{"errpages.toml": fmt.Sprintf(project, out), "locales/ar.toml": arabic})
 }
 
 // siteFiles lays out what every test server needs under prefix: writable

@@ -1,17 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
-
-	"github.com/errpages/errpages"
-	"github.com/errpages/errpages/generator"
 )
 
 // TestTraefikStaticServer runs the static server of the Traefik recipe
@@ -26,15 +21,7 @@ func TestTraefikStaticServer(t *testing.T) {
 	out := filepath.Join(prefix, "errpages")
 	port := freePort(t)
 	cfg := fmt.Sprintf(project, out) + fmt.Sprintf("[server.traefik]\naddress = \"127.0.0.1:%d\"\n", port)
-	p, err := generator.Load(generator.Options{Project: fstest.MapFS{
-		"errpages.toml": {Data: []byte(cfg)}, "locales/ar.toml": {Data: []byte(arabic)},
-	}, Builtin: errpages.Builtin()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Build(context.Background(), out, generator.BuildOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	buildProject(t, out, map[string]string{"errpages.toml": cfg, "locales/ar.toml": arabic})
 	if yml, _ := os.ReadFile(filepath.Join(out, "traefik/errpages.yml")); !strings.Contains(string(yml), fmt.Sprintf("url: \"http://127.0.0.1:%d\"", port)) {
 		t.Fatalf("errpages.yml does not point at the static server:\n%s", yml)
 	}
