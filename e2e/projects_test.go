@@ -64,7 +64,7 @@ func randomProject(seed uint64, base string) (out string, files map[string]strin
 	locales := pick(builtinLocales, 1, 4)
 	fmt.Fprintf(&b, "locales = [%s]\ndefault_locale = %q\n", quoted(locales), locales[r.IntN(len(locales))])
 	var codes []int
-	for _, c := range generator.BuiltinCodes {
+	for _, c := range generator.BuiltinCodes() {
 		if r.IntN(6) == 0 || c == 401 || c == 404 {
 			codes = append(codes, int(c))
 		}

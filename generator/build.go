@@ -217,23 +217,10 @@ func (p *Project) generate(ctx context.Context, w sink, brands []*brand, opts Bu
 	var root []ManifestFile
 	multi := len(p.brands) > 1 || p.brands[0].ID != ""
 	for _, b := range brands {
-		w.startBrand(b.ID)
-		files, err := p.buildBrand(ctx, w, b, b.ID, prog, opts.Jobs)
+		files, err := p.writeBrand(ctx, w, b, multi, prog, opts.Jobs)
 		if err != nil {
 			return Summary{}, err
 		}
-		if multi {
-			mf, err := writeManifest(w, b.ID, Manifest{Generator: "errpages", Files: files})
-			if err != nil {
-				return Summary{}, err
-			}
-			files = append(files, mf)
-		}
-		for i := range files {
-			files[i].Brand = b.ID
-			files[i].Path = path.Join(b.ID, files[i].Path)
-		}
-		w.brandWritten(files)
 		count(files...)
 		sum.Brands++
 		if multi {
@@ -243,16 +230,10 @@ func (p *Project) generate(ctx context.Context, w sink, brands []*brand, opts Bu
 		}
 	}
 	if p.withGallery {
-		page, err := p.gallery(brands)
+		mf, err := p.writeGallery(w, brands)
 		if err != nil {
 			return Summary{}, err
 		}
-		mf, err := w.write("index.html", page)
-		if err != nil {
-			return Summary{}, err
-		}
-		mf.Kind, mf.Format = "gallery", "html"
-		w.brandWritten([]ManifestFile{mf})
 		count(mf)
 		root = append(root, mf)
 	}
@@ -268,6 +249,46 @@ func (p *Project) generate(ctx context.Context, w sink, brands []*brand, opts Bu
 	}
 	count(mf)
 	return sum, nil
+}
+
+// writeBrand writes one brand's files into its folder and returns them with
+// paths relative to the output; in a multi-brand project the last one is
+// the brand's own manifest.
+func (p *Project) writeBrand(ctx context.Context, w sink, b *brand, multi bool, prog *counter, jobs int) ([]ManifestFile, error) {
+	w.startBrand(b.ID)
+	files, err := p.buildBrand(ctx, w, b, b.ID, prog, jobs)
+	if err != nil {
+		return nil, err
+	}
+	if multi {
+		mf, err := writeManifest(w, b.ID, Manifest{Generator: "errpages", Files: files})
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, mf)
+	}
+	for i := range files {
+		files[i].Brand = b.ID
+		files[i].Path = path.Join(b.ID, files[i].Path)
+	}
+	w.brandWritten(files)
+	return files, nil
+}
+
+// writeGallery writes index.html, every brand, code and language on one
+// page.
+func (p *Project) writeGallery(w sink, brands []*brand) (ManifestFile, error) {
+	page, err := p.gallery(brands)
+	if err != nil {
+		return ManifestFile{}, err
+	}
+	mf, err := w.write("index.html", page)
+	if err != nil {
+		return ManifestFile{}, err
+	}
+	mf.Kind, mf.Format = "gallery", "html"
+	w.brandWritten([]ManifestFile{mf})
+	return mf, nil
 }
 
 func (p *Project) selectBrands(ids []string, shard Shard) ([]*brand, error) {
@@ -334,25 +355,9 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			return nil, err
 		}
 		for _, f := range sf {
-			mf, data := ManifestFile{Path: f.Path, Kind: f.Kind, Format: "conf"}, f.Data
-			if r := f.Page; r != nil {
-				pg := pages[pageKey{LocaleTag(r.Locale), StatusCode(r.Code), r.Sub}]
-				mf.Code, mf.Locale, mf.Format, mf.CSP, data = r.Code, LocaleTag(r.Locale), "html", b.csp, pg.HTML
-				if r.JSON {
-					mf.Format, mf.CSP, data = "json", "", pg.JSON
-				}
-				if r.Sub >= 0 {
-					mf.IISCode = fmt.Sprintf("%d.%d", r.Code, r.Sub)
-				}
-				if r.Wrap != nil {
-					if data, err = r.Wrap(data); err != nil {
-						if b.ID != "" {
-							err = fmt.Errorf("brand %q: %w", b.ID, err)
-						}
-						return nil, err
-					}
-					mf.Format = "http"
-				}
+			mf, data, err := b.serverFile(f, pages)
+			if err != nil {
+				return nil, err
 			}
 			if err := put(mf, data); err != nil {
 				return nil, err
@@ -360,6 +365,36 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 		}
 	}
 	return files, nil
+}
+
+// serverFile returns the manifest entry and bytes of a file a server
+// target asked for: its own configuration, or a copy of a rendered page,
+// possibly wrapped (HAProxy's raw HTTP responses).
+func (b *brand) serverFile(f servers.File, pages map[pageKey]*Page) (ManifestFile, []byte, error) {
+	mf, data := ManifestFile{Path: f.Path, Kind: f.Kind, Format: "conf"}, f.Data
+	r := f.Page
+	if r == nil {
+		return mf, data, nil
+	}
+	pg := pages[pageKey{LocaleTag(r.Locale), StatusCode(r.Code), r.Sub}]
+	mf.Code, mf.Locale, mf.Format, mf.CSP, data = r.Code, LocaleTag(r.Locale), "html", b.csp, pg.HTML
+	if r.JSON {
+		mf.Format, mf.CSP, data = "json", "", pg.JSON
+	}
+	if r.Sub >= 0 {
+		mf.IISCode = fmt.Sprintf("%d.%d", r.Code, r.Sub)
+	}
+	if r.Wrap != nil {
+		var err error
+		if data, err = r.Wrap(data); err != nil {
+			if b.ID != "" {
+				err = fmt.Errorf("brand %q: %w", b.ID, err)
+			}
+			return mf, nil, err
+		}
+		mf.Format = "http"
+	}
+	return mf, data, nil
 }
 
 // pageKeys lists the pages a brand renders: every locale × code, then

@@ -42,7 +42,7 @@ func TestDefaultBuild(t *testing.T) {
 		}
 	}
 	for _, loc := range requiredLocales {
-		for _, c := range BuiltinCodes {
+		for _, c := range builtinCodes {
 			for _, ext := range []string{"html", "json"} {
 				name := "pages/" + loc + "/" + itoa(c) + "." + ext
 				if !pages[name] {
@@ -55,7 +55,7 @@ func TestDefaultBuild(t *testing.T) {
 	for _, f := range m.Files {
 		kinds[f.Kind]++
 	}
-	if want := len(requiredLocales) * len(BuiltinCodes); kinds["page"] != want || kinds["problem"] != want {
+	if want := len(requiredLocales) * len(builtinCodes); kinds["page"] != want || kinds["problem"] != want {
 		t.Errorf("manifest lists %d pages and %d problem documents, want %d each", kinds["page"], kinds["problem"], want)
 	}
 	for _, name := range []string{"nginx/http.conf", "nginx/server.conf", "apache/errpages.conf", "apache/htaccess.conf", "pages/.htaccess", "pages/404.var", "iis/web.config", "iis/_errors/en-US/401.html", "iis/_errors/de-CH/401.3.html"} {
@@ -136,8 +136,8 @@ locales = ["en", "de", "ar", "ja"]
 			t.Errorf("%s: CSS loads something", f.Path)
 		}
 	}
-	if n != 4*len(BuiltinCodes) {
-		t.Errorf("checked %d pages, want %d", n, 4*len(BuiltinCodes))
+	if n != 4*len(builtinCodes) {
+		t.Errorf("checked %d pages, want %d", n, 4*len(builtinCodes))
 	}
 }
 

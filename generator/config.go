@@ -147,7 +147,7 @@ func defaultBrand() Brand {
 // one when it lists none.
 func (b Brand) builtCodes() []StatusCode {
 	if len(b.Codes) == 0 {
-		return BuiltinCodes
+		return builtinCodes
 	}
 	return b.Codes
 }

@@ -133,11 +133,11 @@ func TestKeyPosition(t *testing.T) {
 }
 
 func TestConfigReferenceDocumentsEveryKey(t *testing.T) {
-	readme := readFile(t, "../README.md")
+	readme := readFile(t, "../docs/configuration.md")
 	for _, k := range knownKeys() {
 		parts := strings.Split(k, ".")
 		if !regexp.MustCompile("`[^`\n]*\\b" + parts[len(parts)-1] + "\\b[^`\n]*`").MatchString(readme) {
-			t.Errorf("README.md does not document the configuration key %q", k)
+			t.Errorf("docs/configuration.md does not document the configuration key %q", k)
 		}
 	}
 }

@@ -38,10 +38,22 @@ func (l *layers) projectName(name string) string {
 // and a huge file must not exhaust memory.
 const maxFile = 1 << 20
 
-// readProject reads a file of the project folder, refusing files over max
-// bytes and symbolic links that lead outside the folder. It returns an
+// sizeLimit bounds the size of an input file; what and why complete the
+// message when a file is over it.
+type sizeLimit struct {
+	max       int64
+	what, why string
+}
+
+var (
+	fileLimit = sizeLimit{maxFile, "file", ""}
+	logoLimit = sizeLimit{maxLogo, "logo", ", since it is inlined into every page"}
+)
+
+// readProject reads a file of the project folder, refusing files over the
+// limit and symbolic links that lead outside the folder. It returns an
 // error wrapping fs.ErrNotExist when there is no such file.
-func readProject(fsys fs.FS, display, name string, max int64) ([]byte, error) {
+func readProject(fsys fs.FS, display, name string, limit sizeLimit) ([]byte, error) {
 	resolved, err := resolve(fsys, display, name)
 	if err != nil {
 		return nil, err
@@ -53,8 +65,8 @@ func readProject(fsys fs.FS, display, name string, max int64) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, &Error{File: display, Msg: "not a regular file"}
 	}
-	if fi.Size() > max {
-		return nil, &Error{File: display, Msg: fmt.Sprintf("file is %d bytes; the limit is %d", fi.Size(), max)}
+	if fi.Size() > limit.max {
+		return nil, &Error{File: display, Msg: fmt.Sprintf("%s is %d bytes; the limit is %d%s", limit.what, fi.Size(), limit.max, limit.why)}
 	}
 	data, err := fs.ReadFile(fsys, resolved)
 	if err != nil {
@@ -122,7 +134,7 @@ func errText(err error, name string) string {
 // ok is false when neither exists.
 func (l *layers) read(name string) (src source, ok bool, err error) {
 	if l.project != nil {
-		data, err := readProject(l.project, l.projectName(name), name, maxFile)
+		data, err := readProject(l.project, l.projectName(name), name, fileLimit)
 		if err == nil {
 			return source{name, l.projectName(name), data, false}, true, nil
 		}
@@ -148,7 +160,7 @@ func (l *layers) readBoth(name string) ([]source, error) {
 		out = append(out, source{name, "(built-in) " + name, data, true})
 	}
 	if l.project != nil {
-		data, err := readProject(l.project, l.projectName(name), name, maxFile)
+		data, err := readProject(l.project, l.projectName(name), name, fileLimit)
 		if err == nil {
 			out = append(out, source{name, l.projectName(name), data, false})
 		} else if !errors.Is(err, fs.ErrNotExist) {

@@ -113,7 +113,7 @@ func TestBuiltinLocalesComplete(t *testing.T) {
 			if tag == "en" {
 				return
 			}
-			for _, c := range BuiltinCodes {
+			for _, c := range builtinCodes {
 				k := "codes." + itoa(c) + ".title"
 				if strs[k] == en[k] && !sameTitle[tag+" "+itoa(c)] {
 					t.Errorf("title of %d is the English one (%q)", c, en[k])

@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"html/template"
 	"image/png"
@@ -95,6 +94,7 @@ type theme struct {
 	page    *template.Template
 	css     string
 	cssFile string   // as messages name it
+	file    string   // page.html, as messages name it
 	uiKeys  []string // the .T strings page.html uses
 }
 
@@ -180,7 +180,7 @@ func (p *Project) readConfig(opts Options) ([]Brand, error) {
 		}
 		return []Brand{defaultBrand()}, nil
 	}
-	data, err := readProject(opts.Project, display, name, maxFile)
+	data, err := readProject(opts.Project, display, name, fileLimit)
 	if err != nil {
 		if !required && isNotExist(err) {
 			return []Brand{defaultBrand()}, nil
@@ -244,14 +244,7 @@ func (p *Project) loadContent(needed func(LocaleTag) bool) error {
 func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error) {
 	bd := &brand{Brand: b}
 	var errs errorList
-	at := func(key string) (int, int) {
-		if b.ID != "" {
-			if line, col := keyPosition(p.configSrc, toml.Key{"brands", b.ID, key}); line > 0 {
-				return line, col
-			}
-		}
-		return keyPosition(p.configSrc, toml.Key{key})
-	}
+	at := func(key string) (int, int) { return p.keyAt(b, key) }
 	bd.locales = b.Locales
 	if len(bd.locales) == 0 {
 		bd.locales = slices.Sorted(maps.Keys(p.locales))
@@ -368,7 +361,29 @@ func (p *Project) loadTheme(name string) (*theme, error) {
 	for _, t := range tmpl.Templates() {
 		trees = append(trees, t.Tree)
 	}
-	return &theme{page: tmpl, css: string(cssText), cssFile: style.display, uiKeys: templateUIKeys(trees)}, nil
+	return &theme{page: tmpl, file: page.display, css: string(cssText), cssFile: style.display, uiKeys: templateUIKeys(trees)}, nil
+}
+
+// keyAt returns the position of a key of brand b's settings in the
+// configuration: in its [brands.<id>] table, else at the top level, else
+// 0, 0.
+func (p *Project) keyAt(b Brand, key ...string) (line, col int) {
+	if b.ID != "" {
+		if line, col := keyPosition(p.configSrc, append(toml.Key{"brands", b.ID}, key...)); line > 0 {
+			return line, col
+		}
+	}
+	return keyPosition(p.configSrc, toml.Key(key))
+}
+
+// configError is a problem with brand b's setting key, at its position in
+// the configuration.
+func (p *Project) configError(b Brand, msg string, key ...string) *Error {
+	line, col := p.keyAt(b, key...)
+	if b.ID != "" {
+		msg = fmt.Sprintf("brand %q: %s", b.ID, msg)
+	}
+	return &Error{File: p.configName, Line: line, Col: col, Msg: msg}
 }
 
 // templateError turns "template: NAME:LINE:COL: msg" into an *Error.
@@ -404,17 +419,13 @@ func (p *Project) loadLogo(name string, at func(string) (int, int)) (template.UR
 	var data []byte
 	err := fs.ErrNotExist
 	if p.layers.project != nil {
-		data, err = readProject(p.layers.project, display, name, maxLogo)
+		data, err = readProject(p.layers.project, display, name, logoLimit)
 	}
 	if isNotExist(err) {
 		line, col := at("logo")
 		return "", &Error{File: p.configName, Line: line, Col: col, Msg: fmt.Sprintf("logo %q: logo not found", name)}
 	}
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) && strings.HasPrefix(e.Msg, "file is ") {
-			e.Msg = strings.Replace(e.Msg, "file is", "logo is", 1) + ", since it is inlined into every page"
-		}
 		return "", err
 	}
 	switch strings.ToLower(path.Ext(name)) {

@@ -86,9 +86,46 @@ func (p *Project) RenderPage(brandID string, locale LocaleTag, code StatusCode) 
 // render renders one page; sub is an IIS sub-status, or -1.
 func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (*Page, error) {
 	chain := fallbackChain(locale, b.DefaultLocale)
-	title, summary, err := p.codeText(b, chain, code)
+	d, err := p.pageData(b, chain, locale, code, sub)
 	if err != nil {
 		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := b.theme.page.Execute(&buf, d); err != nil {
+		return nil, templateError(err)
+	}
+	name := cmp.Or(d.IISCode, strconv.Itoa(int(code)))
+	html, err := p.pageMin.Bytes("text/html", buf.Bytes())
+	if err != nil {
+		return nil, &Error{File: b.theme.file, Msg: fmt.Sprintf("minifying the %s page of %s: %v", locale, name, err)}
+	}
+	if len(html) < minPageBytes {
+		return nil, &Error{File: b.theme.file, Msg: fmt.Sprintf("the %s page of %s is %d bytes; pages must be at least %d bytes, or older browsers show their own page instead",
+			locale, name, len(html), minPageBytes)}
+	}
+	if int64(len(html)) > int64(b.PageBudget) {
+		return nil, p.configError(b.Brand, fmt.Sprintf("the %s page of %s is %d bytes, over the page_budget of %d bytes: shorten the content, shrink the logo or raise page_budget",
+			locale, name, len(html), b.PageBudget), "page_budget")
+	}
+	js, err := json.Marshal(struct {
+		Type   string     `json:"type"`
+		Title  string     `json:"title"`
+		Status StatusCode `json:"status"`
+		Detail string     `json:"detail"`
+	}{"about:blank", d.Title, code, d.Summary})
+	if err != nil {
+		return nil, err
+	}
+	return &Page{Locale: locale, Code: code, HTML: html, JSON: append(js, '\n')}, nil
+}
+
+// pageData collects what the theme's page.html shows: the code's text in
+// the first language of chain that has it, the brand, the content file's
+// help and related codes, and an IIS sub-status's cause and advice.
+func (p *Project) pageData(b *brand, chain []LocaleTag, locale LocaleTag, code StatusCode, sub int) (pageData, error) {
+	title, summary, err := p.codeText(b, chain, code)
+	if err != nil {
+		return pageData{}, err
 	}
 	d := pageData{
 		Lang: locale, Dir: direction(locale), Code: code, Title: title, Summary: summary,
@@ -107,49 +144,23 @@ func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (
 		d.Cause, _ = p.lookup(chain, "substatus."+d.IISCode+".cause")
 		d.Admin, _ = p.lookup(chain, "substatus."+d.IISCode+".admin")
 		if d.Cause == "" || d.Admin == "" {
-			return nil, fmt.Errorf("IIS sub-status %s has no cause or admin text in %q: add [substatus.%q] to locales/%s.toml",
-				d.IISCode, chain, d.IISCode, b.DefaultLocale)
+			return pageData{}, &Error{File: p.layers.projectName("locales/" + string(b.DefaultLocale) + ".toml"),
+				Msg: fmt.Sprintf("IIS sub-status %s has no cause or admin text in %q: add [substatus.%q]", d.IISCode, chain, d.IISCode)}
 		}
 	}
 	if c := p.findContent(chain, code); c != nil {
 		if d.Help, err = p.markdown(c, b.UnsafeHTML); err != nil {
-			return nil, err
+			return pageData{}, err
 		}
 		for _, rc := range c.front.Related {
 			t, s, err := p.codeText(b, chain, rc)
 			if err != nil {
-				return nil, &Error{File: c.src.display, Msg: fmt.Sprintf("related code %d: %v", rc, err)}
+				return pageData{}, &Error{File: c.src.display, Msg: fmt.Sprintf("related code %d: %v", rc, err)}
 			}
 			d.Related = append(d.Related, relatedCode{rc, t, s})
 		}
 	}
-	var buf bytes.Buffer
-	if err := b.theme.page.Execute(&buf, d); err != nil {
-		return nil, templateError(err)
-	}
-	name := cmp.Or(d.IISCode, strconv.Itoa(int(code)))
-	html, err := p.pageMin.Bytes("text/html", buf.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("theme %q: minifying the %s page of %s: %w", b.Theme, locale, name, err)
-	}
-	if len(html) < minPageBytes {
-		return nil, fmt.Errorf("theme %q: the %s page of %s is %d bytes; pages must be at least %d bytes, or older browsers show their own page instead",
-			b.Theme, locale, name, len(html), minPageBytes)
-	}
-	if int64(len(html)) > int64(b.PageBudget) {
-		return nil, fmt.Errorf("the %s page of %s is %d bytes, over the page_budget of %d bytes: shorten the content, shrink the logo or raise page_budget",
-			locale, name, len(html), b.PageBudget)
-	}
-	js, err := json.Marshal(struct {
-		Type   string     `json:"type"`
-		Title  string     `json:"title"`
-		Status StatusCode `json:"status"`
-		Detail string     `json:"detail"`
-	}{"about:blank", title, code, summary})
-	if err != nil {
-		return nil, err
-	}
-	return &Page{Locale: locale, Code: code, HTML: html, JSON: append(js, '\n')}, nil
+	return d, nil
 }
 
 // codeText finds the title and summary of code along chain: at each locale,
@@ -169,8 +180,8 @@ func (p *Project) codeText(b *brand, chain []LocaleTag, code StatusCode) (title,
 	title = get("title", func(f *FrontMatter) string { return f.Title })
 	summary = get("summary", func(f *FrontMatter) string { return f.Summary })
 	if title == "" || summary == "" {
-		return "", "", fmt.Errorf("code %d has no title or summary in %q: add them to content/%s/%d.md front matter or to [codes.%d] in locales/%s.toml",
-			code, chain, b.DefaultLocale, code, code, b.DefaultLocale)
+		return "", "", p.configError(b.Brand, fmt.Sprintf("code %d has no title or summary in %q: add them to content/%s/%d.md front matter or to [codes.%d] in locales/%s.toml",
+			code, chain, b.DefaultLocale, code, code, b.DefaultLocale), "codes")
 	}
 	return title, summary, nil
 }

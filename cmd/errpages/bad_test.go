@@ -1,124 +1,83 @@
 package main
 
 import (
-	"bytes"
-	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// TestBadInput runs every project of testdata/bad: errpages build must
-// exit 1 with the expected line on stderr, never panic, and write nothing.
-//
-// Each file is a txtar archive of the project. Its comment holds:
-//
-//	want: the exact line expected on stderr
-//	want-re: or a regular expression for it
-//	args: the command line (default: build -o out)
-//	generate: PATH SIZE, a file of SIZE bytes too large to commit
-//	symlink: PATH TARGET, a symbolic link
-//	keep: PATH that exists before the build and must be left as it was
+// TestBadInput runs every script of testdata/bad: a project errpages must
+// refuse with one exact line on stderr, exit status 1, no panic, no output
+// folder and no temporary folder left behind.
 func TestBadInput(t *testing.T) {
 	files, _ := filepath.Glob("testdata/bad/*.txtar")
 	if len(files) < 40 {
 		t.Fatalf("only %d bad-input cases", len(files))
 	}
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			a, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			for _, f := range a.Files {
-				p := filepath.Join(dir, f.Name)
-				os.MkdirAll(filepath.Dir(p), 0o755)
-				if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			args := []string{"build", "-o", "out"}
-			var want *regexp.Regexp
-			var keep []string
-			for _, line := range strings.Split(string(a.Comment), "\n") {
-				key, val, _ := strings.Cut(line, ": ")
-				fields := strings.Fields(val)
-				switch key {
-				case "want":
-					want = regexp.MustCompile("^" + regexp.QuoteMeta(val) + "$")
-				case "want-re":
-					want = regexp.MustCompile("^" + val + "$")
-				case "args":
-					args = fields
-				case "generate":
-					size, _ := strconv.Atoi(fields[1])
-					p := filepath.Join(dir, fields[0])
-					os.MkdirAll(filepath.Dir(p), 0o755)
-					if err := os.WriteFile(p, bytes.Repeat([]byte("a"), size), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				case "symlink":
-					p := filepath.Join(dir, fields[0])
-					os.MkdirAll(filepath.Dir(p), 0o755)
-					if err := os.Symlink(fields[1], p); err != nil {
-						t.Fatal(err)
-					}
-				case "keep":
-					keep = append(keep, fields[0])
-				}
-			}
-			if want == nil {
-				t.Fatal("no want: line")
-			}
-			before := snapshot(t, dir, keep)
-			t.Chdir(dir)
-			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), args, &stdout, &stderr)
-			if code != 1 {
-				t.Errorf("exit %d, want 1", code)
-			}
-			found := false
-			for _, line := range strings.Split(stderr.String(), "\n") {
-				found = found || want.MatchString(line)
-			}
-			if !found {
-				t.Errorf("stderr lacks the line %q:\n%s", want, stderr.String())
-			}
-			if strings.Contains(stderr.String(), "panic") || strings.Contains(stderr.String(), "goroutine ") {
-				t.Errorf("stderr shows a panic:\n%s", stderr.String())
-			}
-			if len(keep) == 0 {
-				if _, err := os.Lstat(filepath.Join(dir, "out")); err == nil {
-					t.Error("the failed build wrote an output folder")
-				}
-			}
-			if after := snapshot(t, dir, keep); after != before {
-				t.Errorf("the failed build changed %v", keep)
-			}
-			if tmp, _ := filepath.Glob(filepath.Join(dir, ".*.errpages-*")); len(tmp) > 0 {
-				t.Errorf("temporary folders left: %v", tmp)
-			}
-		})
-	}
+	testscript.Run(t, testscript.Params{Dir: "testdata/bad", Cmds: scriptCmds})
 }
 
-// snapshot describes the files under the kept paths.
-func snapshot(t *testing.T, dir string, keep []string) string {
-	var b strings.Builder
-	for _, k := range keep {
-		filepath.Walk(filepath.Join(dir, k), func(p string, fi os.FileInfo, err error) error {
-			if err == nil && !fi.IsDir() {
-				data, _ := os.ReadFile(p)
-				b.WriteString(p + "\x00" + string(data) + "\x00")
+// scriptCmds are the commands the scripts of testdata/ add to testscript's.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	// fails STATUS COMMAND [ARGS...] runs a command that must exit with
+	// STATUS, print no panic and leave no temporary folder.
+	"fails": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) < 2 {
+			ts.Fatalf("usage: fails STATUS COMMAND [ARGS...]")
+		}
+		want, err := strconv.Atoi(args[0])
+		ts.Check(err)
+		err = ts.Exec(args[1], args[2:]...)
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != want {
+			ts.Fatalf("%s: %v, want exit status %d", args[1], err, want)
+		}
+		if stderr := ts.ReadFile("stderr"); strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine ") {
+			ts.Fatalf("stderr shows a panic")
+		}
+		filepath.WalkDir(ts.MkAbs("."), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && strings.HasPrefix(d.Name(), ".") && strings.Contains(d.Name(), ".errpages-") && !strings.HasSuffix(d.Name(), ".lock") {
+				ts.Fatalf("temporary folder left: %s", p)
 			}
-			return nil
+			return err
 		})
-	}
-	return b.String()
+	},
+	// generate PATH SIZE writes a file too large to commit.
+	"generate": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 2 {
+			ts.Fatalf("usage: generate PATH SIZE")
+		}
+		size, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		p := ts.MkAbs(args[0])
+		ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
+		ts.Check(os.WriteFile(p, []byte(strings.Repeat("a", size)), 0o644))
+	},
+	// tree PATH... prints every file under the paths with a hash of its
+	// bytes, to compare before and after a command.
+	"tree": func(ts *testscript.TestScript, neg bool, args []string) {
+		for _, a := range args {
+			ts.Check(filepath.WalkDir(ts.MkAbs(a), func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				data, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				rel, _ := filepath.Rel(ts.MkAbs("."), p)
+				fmt.Fprintf(ts.Stdout(), "%s %x\n", rel, sha256.Sum256(data))
+				return nil
+			}))
+		}
+	},
 }

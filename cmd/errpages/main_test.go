@@ -17,5 +17,5 @@ func TestMain(m *testing.M) {
 // TestScripts runs the command-line scripts in testdata/script, one
 // behaviour each.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: scriptCmds})
 }

@@ -20,7 +20,15 @@ func (nginxTarget) omits(code int) string {
 	return ""
 }
 
-func (nginxTarget) write(s Site) ([]File, error) { return nginx(s), nil }
+// write writes nginx/http.conf (maps for the http {} level) and
+// nginx/server.conf (error_page directives and the error location for a
+// server {} block).
+func (nginxTarget) write(s Site) ([]File, error) {
+	return []File{
+		{Path: "nginx/http.conf", Kind: "nginx", Data: []byte(nginxHTTP(s))},
+		{Path: "nginx/server.conf", Kind: "nginx", Data: []byte(nginxServer(s))},
+	}, nil
+}
 
 // nginxVar names this brand's nginx variables, so that the maps of several
 // brands can live in one http {} block.
@@ -31,16 +39,9 @@ func (s Site) nginxVar(name string) string {
 	return "$errpages_" + strings.NewReplacer("-", "_").Replace(s.Brand) + "_" + name
 }
 
-// nginx writes nginx/http.conf (maps for the http {} level) and
-// nginx/server.conf (error_page directives and the error location for a
-// server {} block).
-//
-// error_page without "=" and with a local URI keeps the original status (a
-// 401 stays a 401 and keeps WWW-Authenticate) and turns any method into
-// GET, so a POST gets the page too. The location is internal: a direct
-// request gets a 404. try_files falls back to the default locale when a
-// language file is missing.
-func nginx(s Site) []File {
+// nginxHTTP returns the maps that pick the language, the format and the
+// headers per status.
+func nginxHTTP(s Site) string {
 	lang, fmtVar := s.nginxVar("lang"), s.nginxVar("fmt")
 	cache, retry := s.nginxVar("cache"), s.nginxVar("retry")
 	var h strings.Builder
@@ -76,7 +77,19 @@ func nginx(s Site) []File {
 		}
 	}
 	h.WriteString("}\n")
+	return h.String()
+}
 
+// nginxServer returns the error_page lines and the error location.
+//
+// error_page without "=" and with a local URI keeps the original status (a
+// 401 stays a 401 and keeps WWW-Authenticate) and turns any method into
+// GET, so a POST gets the page too. The location is internal: a direct
+// request gets a 404. try_files falls back to the default locale when a
+// language file is missing.
+func nginxServer(s Site) string {
+	lang, fmtVar := s.nginxVar("lang"), s.nginxVar("fmt")
+	cache, retry := s.nginxVar("cache"), s.nginxVar("retry")
 	var b strings.Builder
 	b.WriteString(s.header("nginx", "# ",
 		"errpages: error pages for one nginx server {} block. Include it at server level,",
@@ -113,8 +126,5 @@ func nginx(s Site) []File {
 	b.WriteString("    # The visitor's language, else the default locale's page of the same status.\n")
 	fmt.Fprintf(&b, "    try_files $uri %s%s/$status.%s =404;\n", s.URLPrefix, s.DefaultLocale, fmtVar)
 	b.WriteString("}\n")
-	return []File{
-		{Path: "nginx/http.conf", Kind: "nginx", Data: []byte(h.String())},
-		{Path: "nginx/server.conf", Kind: "nginx", Data: []byte(b.String())},
-	}
+	return b.String()
 }
