@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -356,7 +357,9 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 		}
 		for _, f := range sf {
 			mf, data, err := b.serverFile(f, pages)
-			if err != nil {
+			if sp := (*servers.Problem)(nil); errors.As(err, &sp) {
+				return nil, p.configError(b.Brand, sp.Msg, append([]string{"server"}, sp.Key...)...)
+			} else if err != nil {
 				return nil, err
 			}
 			if err := put(mf, data); err != nil {
@@ -387,9 +390,6 @@ func (b *brand) serverFile(f servers.File, pages map[pageKey]*Page) (ManifestFil
 	if r.Wrap != nil {
 		var err error
 		if data, err = r.Wrap(data); err != nil {
-			if b.ID != "" {
-				err = fmt.Errorf("brand %q: %w", b.ID, err)
-			}
 			return mf, nil, err
 		}
 		mf.Format = "http"
@@ -423,7 +423,7 @@ type pageKey struct {
 
 // renderAll renders the pages in parallel on up to jobs goroutines
 // (GOMAXPROCS when 0). The output does not depend on the order in which they
-// finish, and errors are reported in the order of keys.
+// finish, and errors are reported once each, sorted by file and position.
 func (p *Project) renderAll(ctx context.Context, b *brand, keys []pageKey, prog *counter, jobs int) (map[pageKey]*Page, error) {
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
@@ -461,12 +461,8 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var list errorList
-	for _, err := range errs {
-		list.add(err)
-	}
-	if err := list.err(); err != nil {
-		return nil, dedupe(err)
+	if err := dedupe(errs); err != nil {
+		return nil, err
 	}
 	pages := make(map[pageKey]*Page, len(keys))
 	for i, k := range keys {
@@ -481,9 +477,7 @@ func (b *brand) site() servers.Site {
 		Brand: b.ID, URLPrefix: b.Server.URLPrefix, Root: b.Server.Root,
 		DefaultLocale: string(b.DefaultLocale),
 		RetryAfter:    map[int]string{}, CacheControl: map[int]string{},
-		IIS:     servers.IISOptions{ExistingResponse: b.Server.IIS.ExistingResponse, FallbackFolder: string(b.Server.IIS.FallbackFolder)},
-		HAProxy: servers.HAProxyOptions{BufSize: b.Server.HAProxy.BufSize, MaxRewrite: b.Server.HAProxy.MaxRewrite},
-		Traefik: servers.TraefikOptions{Address: b.Server.Traefik.Address},
+		Settings: b.Server.Settings,
 	}
 	for _, l := range b.locales {
 		s.Locales = append(s.Locales, string(l))
@@ -514,16 +508,24 @@ func (b *brand) site() servers.Site {
 	return s
 }
 
-// dedupe drops repeated lines: one bad content file breaks a page in every
-// locale that falls back to it, and one line says it.
-func dedupe(err error) error {
-	var out errorList
-	seen := map[string]bool{}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		if !seen[line] {
-			seen[line] = true
-			out.add(errors.New(line))
+// dedupe returns each problem once, sorted by file and position: one bad
+// content file breaks a page in every locale that falls back to it, and
+// one line says it.
+func dedupe(errs []error) error {
+	var list []*Error
+	seen := map[Error]bool{}
+	for _, e := range diagnostics(errs...) {
+		if !seen[*e] {
+			seen[*e] = true
+			list = append(list, e)
 		}
+	}
+	slices.SortStableFunc(list, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
+	var out errorList
+	for _, e := range list {
+		out.add(e)
 	}
 	return out.err()
 }

@@ -25,31 +25,31 @@ import (
 // The doc tags describe each key for the JSON Schema (errpages schema).
 type Brand struct {
 	ID            string       `toml:"-"`
-	Name          string       `toml:"name" doc:"Brand name, shown on every page and in its title."`
-	URL           Link         `toml:"url" doc:"Home link: an https, http or mailto URL or a site path such as /. Empty hides it."`
-	Contact       Link         `toml:"contact" doc:"Contact link, e.g. mailto:webmaster@example.com. Empty hides it."`
-	Logo          string       `toml:"logo" doc:"SVG or PNG file in the project (at most 64 KiB), inlined into every page."`
-	Theme         string       `toml:"theme" doc:"Theme: classic, minimal, terminal, or a folder under themes/."`
-	Font          string       `toml:"font" doc:"CSS font-family list of fonts installed on visitors' systems; pages load no fonts."`
-	Footer        string       `toml:"footer" doc:"One line of Markdown shown under every page."`
-	Links         []ExtraLink  `toml:"links" doc:"Extra links shown beside the home and contact links."`
-	Locales       []LocaleTag  `toml:"locales" doc:"BCP 47 tags of the languages to build; default: all built-in."`
-	DefaultLocale LocaleTag    `toml:"default_locale" doc:"Language used when a string is missing and when the visitor's language is not built."`
-	Codes         []StatusCode `toml:"codes" doc:"HTTP status codes to build (400-599); default: all 39 built-in."`
-	Colors        Colors       `toml:"colors" doc:"Light and dark palettes; every text colour must reach WCAG AA contrast."`
-	PageBudget    ByteSize     `toml:"page_budget" doc:"Largest allowed page: bytes, or a size such as \"16KiB\"."`
+	Name          string       `toml:"name" doc:"Brand name, shown on every page and in its <title>."`
+	URL           Link         `toml:"url" doc:"The home link (\"Go to the home page\"): an https, http or mailto URL or a path on the same site such as /; \"\" hides it."`
+	Contact       Link         `toml:"contact" doc:"The contact link, e.g. mailto:webmaster@acme.example; \"\" hides it."`
+	Logo          string       `toml:"logo" type:"path" doc:"An .svg or .png file in the project, at most 64 KiB, inlined into every page as a data: image; an SVG with scripts, event handlers, external links or DTDs is refused."`
+	Theme         string       `toml:"theme" doc:"Theme name: a built-in theme (classic, minimal, terminal) or a folder under themes/."`
+	Font          string       `toml:"font" default:"the theme's" doc:"A CSS font-family list of fonts installed on visitors' systems, e.g. \"Georgia, serif\" (pages load no fonts)."`
+	Footer        string       `toml:"footer" type:"Markdown" doc:"One line shown under every page, e.g. \"© Acme · [Status](https://status.acme.example/)\"."`
+	Links         []ExtraLink  `toml:"links" default:"none" doc:"Extra links beside home and contact: [[links]] with text and url."`
+	Locales       []LocaleTag  `toml:"locales" default:"all built-in" doc:"BCP 47 tags of the languages to build, e.g. [\"en\", \"de\", \"de-AT\"]."`
+	DefaultLocale LocaleTag    `toml:"default_locale" default:"\"en\" if listed, else the first" doc:"The language used when a string is missing and when the visitor's language is not built."`
+	Codes         []StatusCode `toml:"codes" default:"all 39 built-in" doc:"Status codes to build (400-599); a code without built-in text needs a content file."`
+	Colors        Colors       `toml:"colors" default:"see below" doc:"[colors.light] and [colors.dark] palettes; every text colour must reach WCAG AA contrast."`
+	PageBudget    ByteSize     `toml:"page_budget" doc:"Largest allowed page (integer bytes or a size such as \"16KiB\", \"20KB\"); a bigger page is an error."`
 	UnsafeHTML    bool         `toml:"unsafe_html" doc:"Keep raw HTML in Markdown content instead of showing it escaped."`
-	Server        Server       `toml:"server" doc:"Where the pages live on the web server, for the generated configuration."`
-	Security      Security     `toml:"security" doc:"Security headers sent with the error pages."`
+	Server        Server       `toml:"server" default:"see below" doc:"Where the pages will live on the web server, for the generated configuration."`
+	Security      Security     `toml:"security" default:"all on" doc:"Security headers sent with the error pages."`
 }
 
 // Security says which headers the server configuration sends with the
 // error pages. The Content-Security-Policy allows exactly what the pages
 // use: their inline style block, by hash, and an inline logo.
 type Security struct {
-	CSP            bool   `toml:"csp" doc:"Send a Content-Security-Policy that allows only the pages' own inline style (by hash) and inline logo; also set as a meta tag in each page."`
+	CSP            bool   `toml:"csp" doc:"Send a Content-Security-Policy that allows only the pages' own inline style (by hash) and inline logo, and set it as a meta tag in each page."`
 	Nosniff        bool   `toml:"nosniff" doc:"Send X-Content-Type-Options: nosniff."`
-	ReferrerPolicy string `toml:"referrer_policy" doc:"Referrer-Policy value; empty sends none."`
+	ReferrerPolicy string `toml:"referrer_policy" doc:"Referrer-Policy value; \"\" sends none."`
 	Noindex        bool   `toml:"noindex" doc:"Send X-Robots-Tag: noindex (the pages also carry a robots meta tag)."`
 }
 
@@ -70,8 +70,8 @@ type Colors struct {
 // reach WCAG AA contrast (4.5:1) on both the page background and the surface
 // of the card that holds the text.
 type Palette struct {
-	Background Color `toml:"background" doc:"Page background, #rgb or #rrggbb."`
-	Surface    Color `toml:"surface" doc:"Background of the card or window that holds the text."`
+	Background Color `toml:"background" doc:"Page background."`
+	Surface    Color `toml:"surface" doc:"The card or window that holds the text."`
 	Text       Color `toml:"text" doc:"Body text and headings."`
 	Muted      Color `toml:"muted" doc:"Secondary text."`
 	Accent     Color `toml:"accent" doc:"Links and the status code."`
@@ -80,37 +80,18 @@ type Palette struct {
 
 // Server holds what the generated server configuration needs to know.
 type Server struct {
-	URLPrefix    string                 `toml:"url_prefix" doc:"URL path the servers map to the pages, e.g. /_errors/."`
-	Root         string                 `toml:"root" doc:"Absolute path where this output folder will live on the server."`
-	Targets      []string               `toml:"targets" doc:"Server configurations to write: nginx, apache, iis, haproxy, caddy, lighttpd, traefik." enum:"nginx,apache,iis,haproxy,caddy,lighttpd,traefik"`
-	RetryAfter   map[string]HeaderValue `toml:"retry_after" doc:"Retry-After per status code, in seconds or as an HTTP-date, e.g. { 503 = 120 }."`
-	CacheControl map[string]HeaderValue `toml:"cache_control" doc:"Cache-Control per status code, e.g. { 404 = \"max-age=60\" }; other codes get no-store."`
-	Headers      map[string]HeaderValue `toml:"headers" doc:"Headers sent with every error response by every target, e.g. { \"Strict-Transport-Security\" = \"max-age=63072000\" }. nginx drops a server's own add_header lines from error responses: repeat them here."`
-	IIS          IIS                    `toml:"iis" doc:"IIS settings."`
-	HAProxy      HAProxy                `toml:"haproxy" doc:"HAProxy settings."`
-	Traefik      Traefik                `toml:"traefik" doc:"Traefik settings."`
+	URLPrefix    string                 `toml:"url_prefix" doc:"URL path the servers map to the pages: letters, digits, /, _, -, . and ~."`
+	Root         string                 `toml:"root" doc:"Absolute path where the output folder will live on the server. Spaces, apostrophes, % and non-ASCII letters are fine; double quotes, $, \\, braces, ;, # and control characters are refused, and so are [, ], * and ?, which Apache, nginx and Caddy read as wildcards. In a multi-brand project each brand defaults to <root>/<id>."`
+	Targets      []string               `toml:"targets" default:"all" doc:"Server configurations to write." enum:"targets"`
+	RetryAfter   map[string]HeaderValue `toml:"retry_after" default:"none" doc:"Retry-After per status code, in seconds or as an HTTP-date, e.g. { 503 = 120, 429 = 60 }."`
+	CacheControl map[string]HeaderValue `toml:"cache_control" default:"no-store for all" doc:"Cache-Control per status code, e.g. { 404 = \"max-age=60\" }."`
+	Headers      map[string]HeaderValue `toml:"headers" default:"none" doc:"Headers every target adds to every error response, e.g. { \"Strict-Transport-Security\" = \"max-age=63072000; includeSubDomains\" }. nginx drops a server's own add_header lines from error responses: repeat them here."`
+	servers.Settings
 
 	// Filled in by validate: the per-code tables by code, and the headers
 	// sorted by name.
 	retryAfter, cacheControl map[StatusCode]string
 	headers                  []servers.Header
-}
-
-// HAProxy holds the HAProxy-only settings: the error-file size limit.
-type HAProxy struct {
-	BufSize    int `toml:"bufsize" doc:"HAProxy's tune.bufsize: an error file must fit in bufsize minus maxrewrite bytes."`
-	MaxRewrite int `toml:"maxrewrite" doc:"HAProxy's tune.maxrewrite."`
-}
-
-// Traefik holds the Traefik-only settings.
-type Traefik struct {
-	Address string `toml:"address" doc:"host:port of the static server the errors middleware fetches pages from."`
-}
-
-// IIS holds the IIS-only settings.
-type IIS struct {
-	ExistingResponse string    `toml:"existing_response" doc:"Replace (always show the branded page), Auto (keep an application's own error body) or PassThrough." enum:"Replace,Auto,PassThrough"`
-	FallbackFolder   LocaleTag `toml:"fallback_folder" doc:"The IIS server's system language: the folder IIS uses when the visitor's language has none."`
 }
 
 // defaultBrand is what a project without errpages.toml gets.
@@ -136,9 +117,7 @@ func defaultBrand() Brand {
 			URLPrefix: "/_errors/",
 			Root:      "/var/www/errpages",
 			Targets:   slices.Clone(servers.Targets()),
-			IIS:       IIS{ExistingResponse: "Replace", FallbackFolder: "en-US"},
-			HAProxy:   HAProxy{BufSize: 16384, MaxRewrite: 1024},
-			Traefik:   Traefik{Address: "127.0.0.1:8081"},
+			Settings:  servers.DefaultSettings(),
 		},
 	}
 }
@@ -168,8 +147,8 @@ func (b Brand) clone() Brand {
 // fileConfig is the shape of errpages.toml.
 type fileConfig struct {
 	Brand
-	Gallery bool                      `toml:"gallery" doc:"Also write index.html: every brand, code and language on one page, for review."`
-	Brands  map[string]toml.Primitive `toml:"brands" doc:"More brands, each overriding the keys above and built into its own folder."`
+	Gallery bool                      `toml:"gallery" doc:"Top level only: also write index.html, every brand, code and language on one page, for review."`
+	Brands  map[string]toml.Primitive `toml:"brands" default:"none" doc:"[brands.<id>]: one brand each, overriding any key above, built into its own folder."`
 }
 
 var brandID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
@@ -374,20 +353,9 @@ func (s *Server) validate(file string, codes []StatusCode, sec Security, at func
 		line, col := at("targets")
 		errs.addf(file, line, col, "server.targets: %q is listed twice", dup)
 	}
-	if !slices.Contains([]string{"Replace", "Auto", "PassThrough"}, s.IIS.ExistingResponse) {
-		line, col := at("iis", "existing_response")
-		errs.addf(file, line, col, "server.iis.existing_response %q: expected \"Replace\", \"Auto\" or \"PassThrough\"", s.IIS.ExistingResponse)
-	}
-	if h := s.HAProxy; h.BufSize < 4096 || h.BufSize > 1<<20 {
-		line, col := at("haproxy", "bufsize")
-		errs.addf(file, line, col, "server.haproxy.bufsize %d: expected HAProxy's tune.bufsize, from 4096 to 1048576 (default 16384)", h.BufSize)
-	} else if h.MaxRewrite < 0 || h.MaxRewrite > h.BufSize/2 {
-		line, col := at("haproxy", "maxrewrite")
-		errs.addf(file, line, col, "server.haproxy.maxrewrite %d: expected HAProxy's tune.maxrewrite, from 0 to half of bufsize (default 1024)", h.MaxRewrite)
-	}
-	if !addressRe.MatchString(s.Traefik.Address) {
-		line, col := at("traefik", "address")
-		errs.addf(file, line, col, "server.traefik.address %q: expected host:port, e.g. \"127.0.0.1:8081\"", s.Traefik.Address)
+	for _, p := range s.Problems() {
+		line, col := at(p.Key...)
+		errs.addf(file, line, col, "%s", p.Msg)
 	}
 	s.retryAfter, s.cacheControl = map[StatusCode]string{}, map[StatusCode]string{}
 	for _, m := range []struct {
@@ -564,7 +532,6 @@ var (
 	safeName       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 	urlPrefixRe    = regexp.MustCompile(`^/([A-Za-z0-9_.~-]+/?)+$`)
 	rootRe         = regexp.MustCompile(`^/[^"$\\{};#\x00-\x1f\x7f]*$`)
-	addressRe      = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$`)
 )
 
 func firstDuplicate[T comparable](s []T) T {

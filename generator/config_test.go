@@ -1,7 +1,6 @@
 package generator
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -128,16 +127,6 @@ func TestKeyPosition(t *testing.T) {
 		line, col := keyPosition(src, tc.key)
 		if line != tc.line || col != tc.col {
 			t.Errorf("%v: got %d:%d, want %d:%d", tc.key, line, col, tc.line, tc.col)
-		}
-	}
-}
-
-func TestConfigReferenceDocumentsEveryKey(t *testing.T) {
-	readme := readFile(t, "../docs/configuration.md")
-	for _, k := range knownKeys() {
-		parts := strings.Split(k, ".")
-		if !regexp.MustCompile("`[^`\n]*\\b" + parts[len(parts)-1] + "\\b[^`\n]*`").MatchString(readme) {
-			t.Errorf("docs/configuration.md does not document the configuration key %q", k)
 		}
 	}
 }

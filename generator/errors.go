@@ -42,3 +42,21 @@ func (l *errorList) addf(file string, line, col int, format string, args ...any)
 }
 
 func (l errorList) err() error { return errors.Join(l...) }
+
+// diagnostics flattens errors joined with errors.Join into the problems
+// they hold; an error that is not an *Error becomes one without a file.
+func diagnostics(errs ...error) []*Error {
+	var out []*Error
+	for _, err := range errs {
+		switch e := err.(type) {
+		case nil:
+		case *Error:
+			out = append(out, e)
+		case interface{ Unwrap() []error }:
+			out = append(out, diagnostics(e.Unwrap()...)...)
+		default:
+			out = append(out, &Error{Msg: err.Error()})
+		}
+	}
+	return out
+}

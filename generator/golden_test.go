@@ -2,7 +2,9 @@ package generator
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -59,30 +61,52 @@ func TestGolden(t *testing.T) {
 	})
 }
 
+// compareTree compares a build with its golden tree. A file with the
+// same bytes as one before it (the IIS language folders hold copies of the
+// pages) is not kept twice: copies.txt lists each copy and its original.
 func compareTree(t *testing.T, got, want string) {
 	t.Helper()
 	if *update {
 		os.RemoveAll(want)
 	}
-	seen := map[string]bool{}
+	kept := map[string]bool{copiesName: true}
+	first := map[[32]byte]string{}
+	var copies strings.Builder
 	filepath.WalkDir(got, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
 		rel, _ := filepath.Rel(got, p)
-		seen[rel] = true
+		rel = filepath.ToSlash(rel)
+		if orig, ok := first[sha256.Sum256(data)]; ok {
+			fmt.Fprintf(&copies, "%s = %s\n", rel, orig)
+			return nil
+		}
+		first[sha256.Sum256(data)] = rel
+		kept[rel] = true
 		compareFile(t, p, filepath.Join(want, rel))
 		return nil
 	})
+	list := filepath.Join(t.TempDir(), copiesName)
+	if err := os.WriteFile(list, []byte(copies.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	compareFile(t, list, filepath.Join(want, copiesName))
 	filepath.WalkDir(want, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			if rel, _ := filepath.Rel(want, p); !seen[rel] {
+			if rel, _ := filepath.Rel(want, p); !kept[filepath.ToSlash(rel)] {
 				t.Errorf("%s: golden file not produced by the build", p)
 			}
 		}
 		return nil
 	})
 }
+
+const copiesName = "copies.txt"
 
 // compareFile fails naming the first differing line.
 func compareFile(t *testing.T, got, want string) {

@@ -264,32 +264,8 @@ func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error
 	}
 	bd.codes = slices.Clone(b.builtCodes())
 	slices.Sort(bd.codes)
-	t, ok := themes[b.Theme]
-	if !ok {
-		var err error
-		t, err = p.loadTheme(b.Theme)
-		if err != nil {
-			if _, ok := err.(*Error); !ok {
-				line, col := at("theme")
-				err = &Error{File: p.configName, Line: line, Col: col, Msg: err.Error()}
-			}
-			return nil, err
-		}
-		themes[b.Theme] = t
-	}
-	bd.theme = t
-	css := paletteCSS(b.Colors) + t.css
-	if b.Font != "" {
-		// Validated: family names, quotes and commas only.
-		css += "body{font-family:" + b.Font + "}"
-	}
-	minCSS, err := p.min.String("text/css", css)
-	if err != nil {
-		return nil, &Error{File: t.cssFile, Msg: "cannot minify: " + err.Error()}
-	}
-	bd.css = template.CSS(minCSS)
-	if b.Security.CSP {
-		bd.csp = policy(minCSS, b.Logo != "")
+	if err := p.style(bd, themes, at); err != nil {
+		return nil, err
 	}
 	if b.Footer != "" {
 		line, _ := at("footer")
@@ -303,6 +279,40 @@ func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error
 		bd.logo = logo
 	}
 	return bd, errs.err()
+}
+
+// style sets the brand's theme, its minified CSS (palette, theme and font)
+// and the Content-Security-Policy that allows exactly that CSS. Themes are
+// loaded once per project.
+func (p *Project) style(bd *brand, themes map[string]*theme, at func(string) (int, int)) error {
+	t, ok := themes[bd.Theme]
+	if !ok {
+		var err error
+		t, err = p.loadTheme(bd.Theme)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				line, col := at("theme")
+				err = &Error{File: p.configName, Line: line, Col: col, Msg: err.Error()}
+			}
+			return err
+		}
+		themes[bd.Theme] = t
+	}
+	bd.theme = t
+	css := paletteCSS(bd.Colors) + t.css
+	if bd.Font != "" {
+		// Validated: family names, quotes and commas only.
+		css += "body{font-family:" + bd.Font + "}"
+	}
+	minCSS, err := p.min.String("text/css", css)
+	if err != nil {
+		return &Error{File: t.cssFile, Msg: "cannot minify: " + err.Error()}
+	}
+	bd.css = template.CSS(minCSS)
+	if bd.Security.CSP {
+		bd.csp = policy(minCSS, bd.Logo != "")
+	}
+	return nil
 }
 
 // hasOwnStrings reports whether tag or a locale of its own language (de

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/errpages/errpages/generator/servers"
 )
 
 // Schema returns the JSON Schema (draft-07) of errpages.toml, for editors
@@ -42,8 +44,10 @@ func objectSchema(t reflect.Type) map[string]any {
 			}
 			s := typeSchema(f.Type)
 			s["description"] = f.Tag.Get("doc")
-			if enum := f.Tag.Get("enum"); enum != "" {
-				values := strings.Split(enum, ",")
+			if p := f.Tag.Get("pattern"); p != "" {
+				s["pattern"] = p
+			}
+			if values := enumValues(f); values != nil {
 				if s["type"] == "array" {
 					s["items"] = map[string]any{"enum": values}
 				} else {
@@ -55,6 +59,19 @@ func objectSchema(t reflect.Type) map[string]any {
 	}
 	walk(t)
 	return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+}
+
+// enumValues returns the values a field's enum tag allows: its
+// comma-separated list, or for "targets" the registered server targets.
+func enumValues(f reflect.StructField) []string {
+	switch enum := f.Tag.Get("enum"); enum {
+	case "":
+		return nil
+	case "targets":
+		return servers.Targets()
+	default:
+		return strings.Split(enum, ",")
+	}
 }
 
 var codeKeys = map[string]any{"pattern": "^[45][0-9][0-9]$"}

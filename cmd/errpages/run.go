@@ -122,37 +122,53 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// buildFlags are the command-line settings of errpages build.
+type buildFlags struct {
+	config, out            string
+	brands                 listFlag
+	strict, quiet, verbose bool
+	noWait                 bool
+	jobs                   int
+	shard                  generator.Shard
+}
+
+// parseBuild parses the arguments of errpages build; a status of 0 or
+// more ends the command (help, or a usage error).
+func parseBuild(args []string, stdout, stderr io.Writer) (f buildFlags, status int) {
 	fs := newFlags("build", "[-c errpages.toml] [-o DIR] [--brand ID]...", stdout, stderr)
-	config := fs.String("c", "", "configuration `file` (default: errpages.toml if present, else the built-in defaults)")
-	out := fs.String("o", "", "output `folder` (default: dist beside the configuration file)")
-	var brands listFlag
-	fs.Var(&brands, "brand", "build only this brand `ID` (repeatable)")
-	strict := fs.Bool("strict", false, "fail when a locale lacks a translation (see errpages check)")
-	quiet := fs.Bool("q", false, "print nothing but errors")
-	verbose := fs.Bool("v", false, "also list what was written, brand by brand")
-	jobs := fs.Int("j", 0, "render `N` pages at once (default: the number of CPUs)")
-	noWait := fs.Bool("no-wait", false, "fail at once if another build is writing the output folder, instead of waiting")
-	var shard generator.Shard
+	fs.StringVar(&f.config, "c", "", "configuration `file` (default: errpages.toml if present, else the built-in defaults)")
+	fs.StringVar(&f.out, "o", "", "output `folder` (default: dist beside the configuration file)")
+	fs.Var(&f.brands, "brand", "build only this brand `ID` (repeatable)")
+	fs.BoolVar(&f.strict, "strict", false, "fail when a locale lacks a translation (see errpages check)")
+	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
+	fs.BoolVar(&f.verbose, "v", false, "also list what was written, brand by brand")
+	fs.IntVar(&f.jobs, "j", 0, "render `N` pages at once (default: the number of CPUs)")
+	fs.BoolVar(&f.noWait, "no-wait", false, "fail at once if another build is writing the output folder, instead of waiting")
 	fs.Func("shard", "build only shard `K/N` of the brands (for CI matrices)", func(v string) error {
 		k, n, ok := strings.Cut(v, "/")
 		var err1, err2 error
-		shard.K, err1 = strconv.Atoi(k)
-		shard.N, err2 = strconv.Atoi(n)
-		if !ok || err1 != nil || err2 != nil || shard.N < 1 || shard.K < 1 || shard.K > shard.N || shard.N > generator.MaxShards {
+		f.shard.K, err1 = strconv.Atoi(k)
+		f.shard.N, err2 = strconv.Atoi(n)
+		if !ok || err1 != nil || err2 != nil || f.shard.N < 1 || f.shard.K < 1 || f.shard.K > f.shard.N || f.shard.N > generator.MaxShards {
 			return fmt.Errorf("expected K/N with 1 ≤ K ≤ N ≤ %d, e.g. 2/4", generator.MaxShards)
 		}
 		return nil
 	})
-	if code := parse(fs, args, stdout); code >= 0 {
+	return f, parse(fs, args, stdout)
+}
+
+func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, code := parseBuild(args, stdout, stderr)
+	if code >= 0 {
 		return code
 	}
+	config, brands := f.config, f.brands
 	start := time.Now()
-	p, err := load(*config)
+	p, err := load(config)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if *strict {
+	if f.strict {
 		missing, err := p.Coverage(brands)
 		if err != nil {
 			return fail(stderr, err)
@@ -162,17 +178,17 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitFail
 		}
 	}
-	dir := *out
+	dir := f.out
 	if dir == "" {
-		dir = filepath.Join(filepath.Dir(configPath(*config)), "dist")
+		dir = filepath.Join(filepath.Dir(configPath(config)), "dist")
 	}
-	if err := outsideInputs(dir, filepath.Dir(configPath(*config))); err != nil {
+	if err := outsideInputs(dir, filepath.Dir(configPath(config))); err != nil {
 		return fail(stderr, err)
 	}
-	opts := generator.BuildOptions{Brands: brands, Jobs: *jobs, Shard: shard, NoWait: *noWait,
+	opts := generator.BuildOptions{Brands: brands, Jobs: f.jobs, Shard: f.shard, NoWait: f.noWait,
 		Waiting: func() { fmt.Fprintf(stderr, "errpages: waiting for another build of %s to finish\n", dir) }}
 	stop := func() {}
-	if !*quiet {
+	if !f.quiet {
 		stop = progressLine(stderr, &opts)
 	}
 	sum, err := p.Build(ctx, dir, opts)
@@ -184,10 +200,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return fail(stderr, err)
 	}
-	if *verbose {
+	if f.verbose {
 		printWritten(stderr, dir)
 	}
-	if !*quiet {
+	if !f.quiet {
 		fmt.Fprintf(stderr, "errpages: built %d pages for %d brand(s) into %s: %d files, %s in %s\n",
 			sum.Pages, sum.Brands, dir, sum.Files, humanBytes(sum.Bytes), time.Since(start).Round(time.Millisecond))
 	}

@@ -20,6 +20,8 @@ var apacheCodes = []int{
 // apacheTarget writes Apache httpd 2.4 configuration.
 type apacheTarget struct{}
 
+func init() { register(20, apacheTarget{}) }
+
 func (apacheTarget) name() string { return "apache" }
 
 func (apacheTarget) omits(code int) string {

@@ -9,6 +9,8 @@ import (
 // caddyTarget writes Caddy 2 configuration.
 type caddyTarget struct{}
 
+func init() { register(50, caddyTarget{}) }
+
 func (caddyTarget) name() string { return "caddy" }
 
 func (caddyTarget) omits(int) string { return "" }

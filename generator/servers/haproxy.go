@@ -15,6 +15,8 @@ var haproxyCodes = []int{400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 
 // haproxyTarget writes HAProxy error files and their http-errors sections.
 type haproxyTarget struct{}
 
+func init() { register(40, haproxyTarget{}) }
+
 func (haproxyTarget) name() string { return "haproxy" }
 
 func (haproxyTarget) omits(code int) string {
@@ -26,13 +28,28 @@ func (haproxyTarget) omits(code int) string {
 
 func (haproxyTarget) write(s Site) ([]File, error) { return haproxy(s), nil }
 
-// HAProxyOptions are the HAProxy-specific settings.
+// HAProxyOptions are the HAProxy-specific settings: HAProxy's
+// tune.bufsize and tune.maxrewrite. An error file must fit in BufSize −
+// MaxRewrite bytes, so that HAProxy can still add headers to it. A zero
+// BufSize means HAProxy's defaults for both, 16384 and 1024; MaxRewrite
+// may be 0.
 type HAProxyOptions struct {
-	// BufSize and MaxRewrite are HAProxy's tune.bufsize and tune.maxrewrite:
-	// an error file must fit in BufSize − MaxRewrite bytes, so that HAProxy
-	// can still add headers to it. A zero BufSize means HAProxy's defaults
-	// for both, 16384 and 1024; MaxRewrite may be 0.
-	BufSize, MaxRewrite int
+	BufSize    int `toml:"bufsize" doc:"HAProxy's tune.bufsize: each HAProxy error file (headers and page) must fit in bufsize minus maxrewrite bytes, 15,360 by default; a bigger one is a build error."`
+	MaxRewrite int `toml:"maxrewrite" doc:"HAProxy's tune.maxrewrite."`
+}
+
+var haproxyDefaults = HAProxyOptions{BufSize: 16384, MaxRewrite: 1024}
+
+func (o HAProxyOptions) problems() []*Problem {
+	switch {
+	case o.BufSize < 4096 || o.BufSize > 1<<20:
+		return []*Problem{{[]string{"haproxy", "bufsize"},
+			fmt.Sprintf("server.haproxy.bufsize %d: expected HAProxy's tune.bufsize, from 4096 to 1048576 (default 16384)", o.BufSize)}}
+	case o.MaxRewrite < 0 || o.MaxRewrite > o.BufSize/2:
+		return []*Problem{{[]string{"haproxy", "maxrewrite"},
+			fmt.Sprintf("server.haproxy.maxrewrite %d: expected HAProxy's tune.maxrewrite, from 0 to half of bufsize (default 1024)", o.MaxRewrite)}}
+	}
+	return nil
 }
 
 // limit is the largest error file HAProxy takes with these settings.
@@ -135,7 +152,7 @@ func (s Site) haproxyResponse(name, locale string, code int, json bool) func([]b
 		b.WriteString("Connection: close\r\n\r\n")
 		out := append([]byte(b.String()), page...)
 		if limit, bufsize, maxrewrite := s.HAProxy.limit(); len(out) > limit {
-			return nil, fmt.Errorf("%s is %d bytes, over HAProxy's limit of %d (tune.bufsize %d minus tune.maxrewrite %d): make the page smaller (logo, footer, steps), or raise tune.bufsize in HAProxy and set the same [server.haproxy] bufsize", name, len(out), limit, bufsize, maxrewrite)
+			return nil, &Problem{[]string{"haproxy", "bufsize"}, fmt.Sprintf("%s is %d bytes, over HAProxy's limit of %d (tune.bufsize %d minus tune.maxrewrite %d): make the page smaller (logo, footer, steps), or raise tune.bufsize in HAProxy and set the same [server.haproxy] bufsize", name, len(out), limit, bufsize, maxrewrite)}
 		}
 		return out, nil
 	}

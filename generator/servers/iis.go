@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"golang.org/x/text/language"
 )
 
 // iisSubStatus lists the IIS sub-status codes that get their own page, per
@@ -48,7 +50,7 @@ func (s Site) IISFolders() []IISFolder {
 			}
 		}
 	}
-	if fb := s.IIS.FallbackFolder; fb != "" {
+	if fb := string(s.IIS.FallbackFolder); fb != "" {
 		if _, ok := byName[fb]; !ok {
 			byName[fb] = s.DefaultLocale
 		}
@@ -140,6 +142,37 @@ type errorRow struct {
 // iisTarget writes IIS web.config and its language folders.
 type iisTarget struct{}
 
+func init() { register(30, iisTarget{}) }
+
+// IISOptions are the IIS-specific settings.
+type IISOptions struct {
+	ExistingResponse string    `toml:"existing_response" doc:"IIS existingResponse: Replace always shows the branded page, Auto keeps an application's own error body (API JSON), PassThrough never replaces." enum:"Replace,Auto,PassThrough"`
+	FallbackFolder   iisFolder `toml:"fallback_folder" pattern:"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$" doc:"The IIS server's system language: the folder IIS uses when the visitor's language has none."`
+}
+
+var iisDefaults = IISOptions{ExistingResponse: "Replace", FallbackFolder: "en-US"}
+
+func (o IISOptions) problems() []*Problem {
+	if !slices.Contains([]string{"Replace", "Auto", "PassThrough"}, o.ExistingResponse) {
+		return []*Problem{{[]string{"iis", "existing_response"},
+			fmt.Sprintf("server.iis.existing_response %q: expected \"Replace\", \"Auto\" or \"PassThrough\"", o.ExistingResponse)}}
+	}
+	return nil
+}
+
+// iisFolder is a language folder name, a BCP 47 tag in canonical form
+// ("EN-us" becomes "en-US").
+type iisFolder string
+
+func (f *iisFolder) UnmarshalText(b []byte) error {
+	t, err := language.Parse(string(b))
+	if err != nil || t.IsRoot() || strings.ContainsAny(string(b), "/\\. _") {
+		return fmt.Errorf("locale %q is not a BCP 47 language tag such as \"de\" or \"pt-BR\"", b)
+	}
+	*f = iisFolder(t.String())
+	return nil
+}
+
 func (iisTarget) name() string { return "iis" }
 
 func (iisTarget) omits(int) string { return "" }
@@ -176,7 +209,7 @@ func iis(s Site) ([]File, error) {
 		"and no allowAbsolutePathsWhenDelegated, which applicationHost.config locks.",
 		"IIS picks the language folder by the literal Accept-Language tag; a visitor",
 		"whose language has no folder gets the server's system language folder",
-		"("+s.IIS.FallbackFolder+"). responseMode=\"File\" keeps the status code and headers",
+		"("+string(s.IIS.FallbackFolder)+"). responseMode=\"File\" keeps the status code and headers",
 		"(401 keeps WWW-Authenticate).",
 	)))
 	wc.WebServer.HTTPErrors = httpErrors{ErrorMode: "Custom", ExistingResponse: existing}

@@ -8,6 +8,8 @@ import (
 // lighttpdTarget writes lighttpd configuration and its mod_magnet script.
 type lighttpdTarget struct{}
 
+func init() { register(60, lighttpdTarget{}) }
+
 func (lighttpdTarget) name() string { return "lighttpd" }
 
 func (lighttpdTarget) omits(int) string { return "" }

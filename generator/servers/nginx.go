@@ -8,6 +8,8 @@ import (
 // nginxTarget writes nginx configuration.
 type nginxTarget struct{}
 
+func init() { register(10, nginxTarget{}) }
+
 func (nginxTarget) name() string { return "nginx" }
 
 func (nginxTarget) omits(code int) string {
@@ -30,6 +32,12 @@ func (nginxTarget) write(s Site) ([]File, error) {
 	}, nil
 }
 
+// nginxVars returns the names of the brand's four variables: the
+// language, the format, and the Cache-Control and Retry-After values.
+func (s Site) nginxVars() (lang, format, cache, retry string) {
+	return s.nginxVar("lang"), s.nginxVar("fmt"), s.nginxVar("cache"), s.nginxVar("retry")
+}
+
 // nginxVar names this brand's nginx variables, so that the maps of several
 // brands can live in one http {} block.
 func (s Site) nginxVar(name string) string {
@@ -42,8 +50,7 @@ func (s Site) nginxVar(name string) string {
 // nginxHTTP returns the maps that pick the language, the format and the
 // headers per status.
 func nginxHTTP(s Site) string {
-	lang, fmtVar := s.nginxVar("lang"), s.nginxVar("fmt")
-	cache, retry := s.nginxVar("cache"), s.nginxVar("retry")
+	lang, fmtVar, cache, retry := s.nginxVars()
 	var h strings.Builder
 	h.WriteString(s.header("nginx", "# ",
 		"errpages: nginx maps. Include this file once at the http {} level, before the",
@@ -88,8 +95,7 @@ func nginxHTTP(s Site) string {
 // request gets a 404. try_files falls back to the default locale when a
 // language file is missing.
 func nginxServer(s Site) string {
-	lang, fmtVar := s.nginxVar("lang"), s.nginxVar("fmt")
-	cache, retry := s.nginxVar("cache"), s.nginxVar("retry")
+	lang, fmtVar, cache, retry := s.nginxVars()
 	var b strings.Builder
 	b.WriteString(s.header("nginx", "# ",
 		"errpages: error pages for one nginx server {} block. Include it at server level,",

@@ -22,8 +22,7 @@ func testSite() Site {
 		Codes:        []int{401, 403, 404, 408, 429, 500, 503},
 		RetryAfter:   map[int]string{503: "120", 429: "60"},
 		CacheControl: map[int]string{404: "max-age=60"},
-		IIS:          IISOptions{ExistingResponse: "Replace", FallbackFolder: "en-US"},
-		Traefik:      TraefikOptions{Address: "127.0.0.1:8081"},
+		Settings:     DefaultSettings(),
 	}
 }
 

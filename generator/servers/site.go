@@ -30,9 +30,7 @@ type Site struct {
 	// missing from CacheControl gets "no-store".
 	RetryAfter   map[int]string
 	CacheControl map[int]string
-	IIS          IISOptions
-	HAProxy      HAProxyOptions
-	Traefik      TraefikOptions
+	Settings
 	// Headers are sent with every error page, in order: the security
 	// headers, e.g. Content-Security-Policy.
 	Headers []Header
@@ -41,15 +39,33 @@ type Site struct {
 // Header is one response header.
 type Header struct{ Name, Value string }
 
-// IISOptions are the IIS-specific settings.
-type IISOptions struct {
-	// ExistingResponse is httpErrors' existingResponse: "Replace" (always
-	// brand), "Auto" (keep an application's own error body) or "PassThrough".
-	ExistingResponse string
-	// FallbackFolder is the folder IIS falls back to when the visitor's
-	// language has none: the server's system language, usually "en-US".
-	FallbackFolder string
+// Settings are the target-specific settings, the [server.<target>] tables
+// of errpages.toml. Each target declares its own type in its file, with
+// the doc tags of the configuration reference.
+type Settings struct {
+	IIS     IISOptions     `toml:"iis" doc:"IIS settings."`
+	HAProxy HAProxyOptions `toml:"haproxy" doc:"HAProxy settings."`
+	Traefik TraefikOptions `toml:"traefik" doc:"Traefik settings."`
 }
+
+// DefaultSettings returns the settings of a project that sets none.
+func DefaultSettings() Settings {
+	return Settings{IIS: iisDefaults, HAProxy: haproxyDefaults, Traefik: traefikDefaults}
+}
+
+// Problems lists the settings the targets cannot use.
+func (s Settings) Problems() []*Problem {
+	return slices.Concat(s.IIS.problems(), s.HAProxy.problems(), s.Traefik.problems())
+}
+
+// Problem is a setting a target cannot use, or a file it cannot write
+// with it. Key is the setting's path under [server], e.g. haproxy.bufsize.
+type Problem struct {
+	Key []string
+	Msg string
+}
+
+func (p *Problem) Error() string { return p.Msg }
 
 // File is one generated file, with its slash path inside the brand folder:
 // either Data, or a copy of a rendered page described by Page.
@@ -74,7 +90,7 @@ type PageRef struct {
 }
 
 // A target is one server's configuration writer. Each lives in its own
-// file; the registry below is the only list of them.
+// file, which adds it to the registry: adding a target is adding a file.
 type target interface {
 	// name is the target's name in errpages.toml and in the manifest.
 	name() string
@@ -84,8 +100,19 @@ type target interface {
 	write(s Site) ([]File, error)
 }
 
-// registry holds the targets in the order of the default configuration.
-var registry = []target{nginxTarget{}, apacheTarget{}, iisTarget{}, haproxyTarget{}, caddyTarget{}, lighttpdTarget{}, traefikTarget{}}
+// registry holds the targets in the order of the default configuration,
+// the order of their ranks.
+var registry []target
+
+var ranks = map[target]int{}
+
+// register adds a target from its file's init function. rank places it in
+// the default order of targets, and so in the order of the manifest.
+func register(rank int, t target) {
+	ranks[t] = rank
+	i, _ := slices.BinarySearchFunc(registry, rank, func(t target, r int) int { return ranks[t] - r })
+	registry = slices.Insert(registry, i, t)
+}
 
 // Targets returns the names of the servers this package writes
 // configuration for.

@@ -3,11 +3,14 @@ package servers
 import (
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 )
 
 // traefikTarget writes the Traefik errors middleware and its static server.
 type traefikTarget struct{}
+
+func init() { register(70, traefikTarget{}) }
 
 func (traefikTarget) name() string { return "traefik" }
 
@@ -80,7 +83,16 @@ func traefik(s Site) []File {
 
 // TraefikOptions are the Traefik-specific settings.
 type TraefikOptions struct {
-	// Address is the host:port the static server listens on and the
-	// middleware's service fetches the pages from.
-	Address string
+	Address string `toml:"address" doc:"host:port of the static server that the Traefik errors middleware fetches pages from."`
+}
+
+var traefikDefaults = TraefikOptions{Address: "127.0.0.1:8081"}
+
+var addressRe = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$`)
+
+func (o TraefikOptions) problems() []*Problem {
+	if !addressRe.MatchString(o.Address) {
+		return []*Problem{{[]string{"traefik", "address"}, fmt.Sprintf("server.traefik.address %q: expected host:port, e.g. \"127.0.0.1:8081\"", o.Address)}}
+	}
+	return nil
 }
