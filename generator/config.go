@@ -36,7 +36,8 @@ type Brand struct {
 	Locales       []LocaleTag  `toml:"locales" default:"all built-in" doc:"BCP 47 tags of the languages to build, e.g. [\"en\", \"de\", \"de-AT\"]."`
 	DefaultLocale LocaleTag    `toml:"default_locale" default:"\"en\" if listed, else the first" doc:"The language used when a string is missing and when the visitor's language is not built."`
 	Codes         []StatusCode `toml:"codes" default:"all 39 built-in" doc:"Status codes to build (400-599); a code without built-in text needs a content file."`
-	Colors        Colors       `toml:"colors" default:"see below" doc:"[colors.light] and [colors.dark] palettes; every text colour must reach WCAG AA contrast."`
+	Colors        Colors       `toml:"colors" default:"see below" doc:"[colors.light] and [colors.dark] palettes; every text colour must reach the contrast level of contrast."`
+	Contrast      string       `toml:"contrast" enum:"AA,AAA" doc:"WCAG contrast level every text colour must reach on both backgrounds: AA (4.5:1) or AAA (7:1). The built-in palettes reach AAA."`
 	PageBudget    ByteSize     `toml:"page_budget" doc:"Largest allowed page (integer bytes or a size such as \"16KiB\", \"20KB\"); a bigger page is an error."`
 	UnsafeHTML    bool         `toml:"unsafe_html" doc:"Keep raw HTML in Markdown content instead of showing it escaped."`
 	Server        Server       `toml:"server" default:"see below" doc:"Where the pages will live on the web server, for the generated configuration."`
@@ -103,8 +104,8 @@ func defaultBrand() Brand {
 		Colors: Colors{
 			Light: Palette{
 				Background: Color{0xf3, 0xf4, 0xf6}, Surface: Color{0xff, 0xff, 0xff},
-				Text: Color{0x1f, 0x29, 0x37}, Muted: Color{0x4b, 0x55, 0x63},
-				Accent: Color{0x1d, 0x4e, 0xd8}, Border: Color{0xd1, 0xd5, 0xdb},
+				Text: Color{0x1f, 0x29, 0x37}, Muted: Color{0x47, 0x51, 0x61},
+				Accent: Color{0x1b, 0x45, 0xc0}, Border: Color{0xd1, 0xd5, 0xdb},
 			},
 			Dark: Palette{
 				Background: Color{0x11, 0x18, 0x27}, Surface: Color{0x1f, 0x29, 0x37},
@@ -112,6 +113,7 @@ func defaultBrand() Brand {
 				Accent: Color{0x93, 0xc5, 0xfd}, Border: Color{0x37, 0x41, 0x51},
 			},
 		},
+		Contrast: "AA",
 		Security: Security{CSP: true, Nosniff: true, ReferrerPolicy: "no-referrer", Noindex: true},
 		Server: Server{
 			URLPrefix: "/_errors/",
@@ -279,15 +281,20 @@ func (b *Brand) validate(file string, src []byte, own func(key ...string) bool) 
 		line, col := at("page_budget")
 		errs.addf(file, line, col, "page_budget %d bytes is too small: pages need at least 1KiB", b.PageBudget)
 	}
+	minRatio := map[string]float64{"AA": 4.5, "AAA": 7}[b.Contrast]
+	if minRatio == 0 {
+		line, col := at("contrast")
+		errs.addf(file, line, col, "contrast %q: expected \"AA\" (4.5:1) or \"AAA\" (7:1)", b.Contrast)
+	}
 	for _, scheme := range []struct {
 		name string
 		p    Palette
 	}{{"light", b.Colors.Light}, {"dark", b.Colors.Dark}} {
 		for _, pr := range scheme.p.contrastPairs() {
-			if r := Contrast(pr.fg, pr.bg); r < 4.5 {
+			if r := Contrast(pr.fg, pr.bg); r < minRatio {
 				line, col := at("colors", scheme.name, pr.fgKey)
-				errs.addf(file, line, col, "colors.%s: %s %s on %s %s has contrast %.2f:1, below WCAG AA 4.5:1 for text",
-					scheme.name, pr.fgKey, pr.fg, pr.bgKey, pr.bg, math2(r))
+				errs.addf(file, line, col, "colors.%s: %s %s on %s %s has contrast %.2f:1, below WCAG %s %g:1 for text",
+					scheme.name, pr.fgKey, pr.fg, pr.bgKey, pr.bg, math2(r), b.Contrast, minRatio)
 			}
 		}
 	}
