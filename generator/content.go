@@ -30,6 +30,8 @@ type content struct {
 	front    FrontMatter
 	body     []byte // Markdown after the front matter
 	bodyLine int    // line of the file where body starts, 1-based
+	// short marks a copy cut before its questions (stepsOnly).
+	short bool
 }
 
 // textFile checks that s is UTF-8 text and strips a UTF-8 byte order mark.
@@ -223,4 +225,15 @@ func (escapeRawHTML) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 		}
 		return ast.WalkSkipChildren, nil
 	})
+}
+
+// stepsOnly returns the content without its questions: the body up to its
+// first "## " heading.
+func (c *content) stepsOnly() *content {
+	short := *c
+	short.short = true
+	if i := bytes.Index(c.body, []byte("\n## ")); i >= 0 {
+		short.body = c.body[:i+1]
+	}
+	return &short
 }

@@ -196,6 +196,10 @@ type Report struct {
 	// Omitted lists the codes each server target leaves out of its
 	// configuration because its server cannot send or replace them.
 	Omitted []Omitted
+	// TitleOnly lists, per brand ID, the codes whose pages show their
+	// title and summary without steps: no content file in the brand's
+	// default locale or the languages it falls back to.
+	TitleOnly map[string][]StatusCode
 }
 
 // Omitted is a code that one brand's server target leaves out.
@@ -219,6 +223,14 @@ func (p *Project) Check(ctx context.Context, opts BuildOptions) (Report, error) 
 	}
 	if r.Omitted, err = p.Omitted(opts.Brands); err != nil {
 		return Report{}, err
+	}
+	r.TitleOnly = map[string][]StatusCode{}
+	for _, b := range brands {
+		for _, c := range b.codes {
+			if p.findContent(fallbackChain(b.DefaultLocale, b.DefaultLocale), c) == nil {
+				r.TitleOnly[b.ID] = append(r.TitleOnly[b.ID], c)
+			}
+		}
 	}
 	r.Summary, err = p.generate(ctx, discard{}, brands, opts)
 	return r, err

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"fmt"
 	"io/fs"
 	"regexp"
 	"slices"
@@ -97,18 +98,8 @@ func TestBuiltinLocalesComplete(t *testing.T) {
 					}
 				}
 			}
-			for _, c := range []string{"401", "403", "404", "408", "500"} {
-				data, err := fs.ReadFile(builtin, "content/"+tag+"/"+c+".md")
-				if err != nil {
-					t.Errorf("has no steps for %s: %v", c, err)
-					continue
-				}
-				if !regexp.MustCompile(`(?m)^1\. `).Match(data) {
-					t.Errorf("content/%s/%s.md has no ordered list of steps", tag, c)
-				}
-				if _, err := parseContent(source{display: "content/" + tag + "/" + c + ".md", data: data}); err != nil {
-					t.Error(err)
-				}
+			for _, c := range helpCodes {
+				checkContent(t, builtin, tag, c)
 			}
 			if tag == "en" {
 				return
@@ -120,6 +111,70 @@ func TestBuiltinLocalesComplete(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// helpCodes are the codes whose built-in pages carry steps, a FAQ and
+// related codes in every built-in locale: the codes visitors meet most.
+var helpCodes = []string{"400", "401", "403", "404", "405", "408", "410", "413", "414", "429", "431", "451", "500", "501", "502", "503", "504"}
+
+// contentShape is what every locale's help for a code has in common with
+// the English one: the related codes, the number of steps and of FAQ
+// questions, and the steps' bold lead-ins (which must be translated).
+type contentShape struct {
+	related     string
+	steps, faqs int
+	leads       []string
+}
+
+func readShape(t *testing.T, fsys fs.FS, tag, code string) (contentShape, bool) {
+	t.Helper()
+	name := "content/" + tag + "/" + code + ".md"
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		t.Errorf("has no steps for %s: %v", code, err)
+		return contentShape{}, false
+	}
+	c, err := parseContent(source{display: name, data: data})
+	if err != nil {
+		t.Error(err)
+		return contentShape{}, false
+	}
+	sh := contentShape{
+		related: fmt.Sprint(c.front.Related),
+		steps:   len(regexp.MustCompile(`(?m)^[0-9]+\. `).FindAll(c.body, -1)),
+		faqs:    len(regexp.MustCompile(`(?m)^### `).FindAll(c.body, -1)),
+	}
+	for _, m := range regexp.MustCompile(`(?m)^[0-9]+\. \*\*([^*]+)\*\*`).FindAllSubmatch(c.body, -1) {
+		sh.leads = append(sh.leads, string(m[1]))
+	}
+	return sh, true
+}
+
+// checkContent compares a locale's help for code with the English help.
+func checkContent(t *testing.T, fsys fs.FS, tag, code string) {
+	t.Helper()
+	got, ok := readShape(t, fsys, tag, code)
+	if !ok {
+		return
+	}
+	if got.steps < 3 {
+		t.Errorf("content/%s/%s.md has %d steps, want at least 3", tag, code, got.steps)
+	}
+	en, ok := readShape(t, fsys, "en", code)
+	if !ok || tag == "en" {
+		return
+	}
+	if got.related != en.related || got.steps != en.steps || got.faqs != en.faqs {
+		t.Errorf("content/%s/%s.md: related %s, %d steps, %d questions; English: related %s, %d steps, %d questions",
+			tag, code, got.related, got.steps, got.faqs, en.related, en.steps, en.faqs)
+	}
+	for _, lead := range en.leads {
+		for _, l := range got.leads {
+			if l == lead {
+				t.Errorf("content/%s/%s.md: step %q is in English", tag, code, lead)
+			}
+		}
 	}
 }
 

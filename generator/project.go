@@ -74,8 +74,8 @@ type contentKey struct {
 }
 
 type renderKey struct {
-	name   string
-	unsafe bool
+	name              string
+	unsafe, stepsOnly bool
 }
 
 // brand is a Brand with everything its pages need resolved.

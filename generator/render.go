@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/errpages/errpages/generator/servers"
 	"html/template"
 	"strconv"
 )
@@ -148,7 +149,18 @@ func (p *Project) pageData(b *brand, chain []LocaleTag, locale LocaleTag, code S
 				Msg: fmt.Sprintf("IIS sub-status %s has no cause or admin text in %q: add [substatus.%q]", d.IISCode, chain, d.IISCode)}
 		}
 	}
-	if c := p.findContent(chain, code); c != nil {
+	help := code
+	if sub >= 0 {
+		// The page opens with its own cause, and its steps are those of
+		// the status whose advice fits the cause, without that status's
+		// questions.
+		d.Summary, d.Cause = d.Cause, ""
+		help = StatusCode(servers.HelpFor(int(code), sub))
+	}
+	if c := p.findContent(chain, help); c != nil {
+		if sub >= 0 {
+			c = c.stepsOnly()
+		}
 		if d.Help, err = p.markdown(c, b.UnsafeHTML); err != nil {
 			return pageData{}, err
 		}
@@ -206,7 +218,7 @@ func (p *Project) findContent(chain []LocaleTag, code StatusCode) *content {
 
 // markdown renders a content body once per build and flavour.
 func (p *Project) markdown(c *content, unsafe bool) (template.HTML, error) {
-	k := renderKey{c.src.display, unsafe}
+	k := renderKey{c.src.display, unsafe, c.short}
 	p.mu.Lock()
 	h, ok := p.rendered[k]
 	p.mu.Unlock()

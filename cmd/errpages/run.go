@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -311,6 +313,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(stderr, err)
 	}
 	printOmitted(stderr, report.Omitted, *verbose)
+	printTitleOnly(stderr, report.TitleOnly, *verbose)
 	if len(report.Missing) > 0 {
 		printCoverage(stderr, report.Missing, *verbose)
 		return exitFail
@@ -318,6 +321,26 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stderr, "errpages: check passed: %d pages for %d brand(s), %d files, %s; every locale is complete\n",
 		report.Pages, report.Brands, report.Files, humanBytes(report.Bytes))
 	return exitOK
+}
+
+// printTitleOnly says which codes have pages without steps: a count, or
+// with all the codes of each brand.
+func printTitleOnly(w io.Writer, titleOnly map[string][]generator.StatusCode, all bool) {
+	n := 0
+	for _, id := range slices.Sorted(maps.Keys(titleOnly)) {
+		codes := titleOnly[id]
+		n += len(codes)
+		if all {
+			brand := ""
+			if id != "" {
+				brand = "brand " + id + ": "
+			}
+			fmt.Fprintf(w, "errpages: %s%d code(s) show their title and summary only, without steps: %v\n", brand, len(codes), codes)
+		}
+	}
+	if n > 0 && !all {
+		fmt.Fprintf(w, "errpages: %d code(s) show their title and summary only, without steps; errpages check -v lists them\n", n)
+	}
 }
 
 // printOmitted says which codes the server targets leave out: a count per

@@ -173,6 +173,34 @@ func (f *iisFolder) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// iisSubHelp names, for a sub-status whose cause the visitor's advice of
+// its own status does not fit, the status whose steps do: a rate limit is
+// a 429 to the visitor whatever IIS sends, a blocked address has nothing to
+// sign in to, and a misconfigured server is a 500.
+var iisSubHelp = map[string]int{
+	"401.3": 403, "401.4": 403, "401.5": 403,
+	"401.501": 429, "401.502": 429, "401.503": 451, "401.504": 451,
+	"403.1": 500, "403.2": 500, "403.3": 405, "403.4": 400, "403.5": 400, "403.6": 451, "403.8": 451,
+	"403.9": 503, "403.10": 500, "403.11": 401, "403.14": 404, "403.15": 503, "403.18": 500, "403.19": 500,
+	"403.20": 401, "403.21": 404, "403.22": 405,
+	"403.501": 429, "403.502": 429, "403.503": 451, "403.504": 451,
+	"404.2": 500, "404.3": 500, "404.4": 500, "404.5": 400, "404.6": 405, "404.10": 431, "404.11": 400,
+	"404.12": 400, "404.13": 413, "404.14": 414, "404.15": 414, "404.16": 405, "404.17": 500, "404.18": 400,
+	"404.19": 400, "404.20": 414,
+	"404.501": 429, "404.502": 429, "404.503": 451, "404.504": 451,
+	"500.11": 503, "500.12": 503, "500.13": 503,
+	"502.1": 504,
+}
+
+// HelpFor returns the status code whose visitor advice fits the cause of
+// sub-status sub of code: code itself unless the cause calls for another.
+func HelpFor(code, sub int) int {
+	if c, ok := iisSubHelp[fmt.Sprintf("%d.%d", code, sub)]; ok {
+		return c
+	}
+	return code
+}
+
 func (iisTarget) name() string { return "iis" }
 
 func (iisTarget) omits(int) string { return "" }
