@@ -24,6 +24,9 @@ type localeFile struct {
 		Cause string `toml:"cause"`
 		Admin string `toml:"admin"`
 	} `toml:"substatus"`
+	// Owner holds the server-side causes shown to site owners, keyed by
+	// status code, "4xx" or "5xx".
+	Owner map[string]string `toml:"owner"`
 }
 
 // strings keys: "ui.<name>", "codes.<code>.title", "codes.<code>.summary",
@@ -86,7 +89,7 @@ func decodeLocale(s source) (localeStrings, error) {
 	var errs errorList
 	for _, k := range topKeys(md.Undecoded()) {
 		line, col := keyPosition(data, k)
-		errs.addf(s.display, line, col, "unknown key %q: a locale file has [ui] strings, [codes.<code>] tables with title and summary, and [substatus.\"<code>.<sub>\"] tables with cause and admin", k.String())
+		errs.addf(s.display, line, col, "unknown key %q: a locale file has [ui] strings, [codes.<code>] tables with title and summary, [substatus.\"<code>.<sub>\"] tables with cause and admin, and [owner] strings by code", k.String())
 	}
 	out := localeStrings{}
 	for k, v := range lf.UI {
@@ -120,6 +123,15 @@ func decodeLocale(s source) (localeStrings, error) {
 		if v.Admin != "" {
 			out["substatus."+k+".admin"] = v.Admin
 		}
+	}
+	for k, v := range lf.Owner {
+		var c StatusCode
+		if k != "4xx" && k != "5xx" && c.UnmarshalText([]byte(k)) != nil {
+			line, col := keyPosition(data, toml.Key{"owner", k})
+			errs.addf(s.display, line, col, "owner.%s: expected a status code, \"4xx\" or \"5xx\"", k)
+			continue
+		}
+		out["owner."+k] = v
 	}
 	return out, errs.err()
 }

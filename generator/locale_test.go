@@ -92,10 +92,18 @@ func TestBuiltinLocalesComplete(t *testing.T) {
 				}
 			}
 			for k := range en {
-				if strings.HasPrefix(k, "codes.") || strings.HasPrefix(k, "substatus.") {
-					if strs[k] == "" {
-						t.Errorf("lacks %s", k)
-					}
+				if strs[k] == "" {
+					t.Errorf("lacks %s", k)
+				}
+			}
+			for _, k := range []string{"ui.retry_in", "ui.retry_at"} {
+				if !strings.Contains(strs[k], "{time}") {
+					t.Errorf("%s lacks {time}: %q", k, strs[k])
+				}
+			}
+			for _, k := range []string{"ui.unit_seconds", "ui.unit_minutes", "ui.unit_hours"} {
+				if !strings.Contains(strs[k], "{n}") {
+					t.Errorf("%s lacks {n}: %q", k, strs[k])
 				}
 			}
 			for _, c := range helpCodes {
