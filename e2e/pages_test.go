@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -48,6 +49,73 @@ func buildThemes(t *testing.T) string {
 	out := filepath.Join(tempDir(t), "out")
 	buildProject(t, out, map[string]string{"errpages.toml": cfg.String(), "logo.svg": logo})
 	return out
+}
+
+// helpCodes are the codes whose built-in pages carry steps, a FAQ and
+// related codes.
+var helpCodes = []int{400, 401, 403, 404, 405, 408, 410, 413, 414, 429, 431, 451, 500, 501, 502, 503, 504}
+
+// buildHelpThemes builds one brand per built-in theme with the codes that
+// carry help, everything a page can add switched on (Retry-After in words,
+// the owner's section) and no contact link (the contact hint), in locales
+// (every built-in one when empty).
+func buildHelpThemes(t *testing.T, locales ...string) string {
+	t.Helper()
+	var cfg strings.Builder
+	cfg.WriteString("page.owner_hints = true\ncodes = [")
+	for i, c := range helpCodes {
+		if i > 0 {
+			cfg.WriteString(", ")
+		}
+		fmt.Fprint(&cfg, c)
+	}
+	cfg.WriteString("]\n")
+	if len(locales) > 0 {
+		fmt.Fprintf(&cfg, "locales = [\"%s\"]\n", strings.Join(locales, `", "`))
+	}
+	cfg.WriteString("[server]\ntargets = []\nretry_after = { 429 = 60, 503 = 7200 }\n")
+	for _, th := range themes(t) {
+		fmt.Fprintf(&cfg, "[brands.%s]\ntheme = %q\n", th, th)
+	}
+	out := filepath.Join(tempDir(t), "out")
+	buildProject(t, out, map[string]string{"errpages.toml": cfg.String()})
+	return out
+}
+
+// TestAccessibilityEveryLocale runs axe-core on a page of every built-in
+// locale in every theme, with every optional part shown, taking the codes
+// with help in turn: no violations.
+func TestAccessibilityEveryLocale(t *testing.T) {
+	t.Parallel()
+	source, err := os.ReadFile(nodeModule(t, "axe-core/axe.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	out := buildHelpThemes(t)
+	locales, _ := fs.Glob(errpages.Builtin(), "locales/*.toml")
+	runs := 0
+	for _, th := range themes(t) {
+		for i, l := range locales {
+			loc := strings.TrimSuffix(path.Base(l), ".toml")
+			page := fmt.Sprintf("%s/pages/%s/%d.html", th, loc, helpCodes[i%len(helpCodes)])
+			if err := view(ctx, filepath.Join(out, page), 1280, []string{"light", "dark"}[i%2]); err != nil {
+				t.Fatal(err)
+			}
+			vs, err := axe(ctx, string(source))
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs++
+			if len(vs) > 0 {
+				t.Errorf("%s: %d violations:%s", page, len(vs), describe(vs))
+			}
+		}
+	}
+	if runs < 90 {
+		t.Fatalf("only %d axe runs", runs)
+	}
+	t.Logf("%d axe runs", runs)
 }
 
 // TestAccessibility runs axe-core in Chromium on every theme × en, ar, ja ×
@@ -171,12 +239,14 @@ func vnu(t *testing.T, files []string) []vnuMessage {
 	return r.Messages
 }
 
-// TestHTMLValid validates every distinct page of the default build and of
-// a multi-brand project (every theme, IIS sub-status pages, a logo) with
-// the Nu checker: no errors.
+// TestHTMLValid validates every distinct page of the default build, of a
+// multi-brand project (every theme, IIS sub-status pages, a logo) and of
+// every theme's pages with help and every optional part, with the Nu
+// checker: no errors.
 func TestHTMLValid(t *testing.T) {
 	t.Parallel()
 	files := append(uniqueHTML(t, defaultBuild(t)), uniqueHTML(t, buildThemes(t))...)
+	files = append(files, uniqueHTML(t, buildHelpThemes(t, "en", "ar", "ja"))...)
 	// The checker can fail: a broken page, checked in the same run, is
 	// reported.
 	bad := filepath.Join(tempDir(t), "bad.html")

@@ -42,6 +42,7 @@ type Brand struct {
 	UnsafeHTML    bool         `toml:"unsafe_html" doc:"Keep raw HTML in Markdown content instead of showing it escaped."`
 	Server        Server       `toml:"server" default:"see below" doc:"Where the pages will live on the web server, for the generated configuration."`
 	Security      Security     `toml:"security" default:"all on" doc:"Security headers sent with the error pages."`
+	Page          PageSettings `toml:"page" default:"see below" doc:"Optional parts of the pages."`
 }
 
 // Security says which headers the server configuration sends with the
@@ -52,6 +53,11 @@ type Security struct {
 	Nosniff        bool   `toml:"nosniff" doc:"Send X-Content-Type-Options: nosniff."`
 	ReferrerPolicy string `toml:"referrer_policy" doc:"Referrer-Policy value; \"\" sends none."`
 	Noindex        bool   `toml:"noindex" doc:"Send X-Robots-Tag: noindex (the pages also carry a robots meta tag)."`
+}
+
+// PageSettings turn on optional parts of the pages.
+type PageSettings struct {
+	OwnerHints bool `toml:"owner_hints" doc:"Add a \"For the site owner\" section to every page: the usual server-side causes of its status and where to look (logs, upstream health, timeouts, permissions). For intranets and staging sites; off by default."`
 }
 
 // ExtraLink is a link a brand adds to its pages, e.g. a status page.

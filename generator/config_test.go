@@ -27,6 +27,10 @@ func TestConfigErrors(t *testing.T) {
 		{"low contrast", "[colors.light]\ntext = \"#999999\"\nbackground = \"#ffffff\"\nsurface = \"#ffffff\"\n",
 			[]string{"errpages.toml:2:1: colors.light: text #999999 on surface #ffffff has contrast 2.84:1, below WCAG AA 4.5:1"}},
 		{"low contrast dark", "[colors.dark]\naccent = \"#1d4ed8\"\n", []string{"colors.dark: accent #1d4ed8 on surface #1f2937"}},
+		// The old default accent passes AA (6.70:1 on white) but not AAA.
+		{"AAA contrast", "contrast = \"AAA\"\n[colors.light]\naccent = \"#1d4ed8\"\n",
+			[]string{"errpages.toml:3:1: colors.light: accent #1d4ed8 on surface #ffffff has contrast 6.70:1, below WCAG AAA 7:1 for text"}},
+		{"unknown contrast level", "contrast = \"AAAA\"\n", []string{`errpages.toml:1:1: contrast "AAAA": expected "AA" (4.5:1) or "AAA" (7:1)`}},
 		{"bad brand id", "[brands.\"Acme Corp\"]\nname = \"x\"\n", []string{`brand id "Acme Corp"`}},
 		{"bad url prefix", "[server]\nurl_prefix = \"http://x/\"\n", []string{"errpages.toml:2:1: server.url_prefix"}},
 		{"relative root", "[server]\nroot = \"var/www\"\n", []string{"errpages.toml:2:1: server.root"}},
@@ -163,5 +167,13 @@ codes = [404]
 	// b does not build 503: the inherited Retry-After is left out.
 	if _, ok := b.retryAfter[503]; ok || len(b.headers) != 3 {
 		t.Errorf("brand b: retry %v, %d headers", b.retryAfter, len(b.headers))
+	}
+}
+
+// TestBuiltinPalettesReachAAA: the default palettes pass the strictest
+// level, in both schemes.
+func TestBuiltinPalettesReachAAA(t *testing.T) {
+	if _, _, err := decodeConfig("errpages.toml", []byte("contrast = \"AAA\"\n")); err != nil {
+		t.Error(err)
 	}
 }

@@ -74,8 +74,26 @@ func (p *Project) missingKeys(b *brand, loc LocaleTag, extra []servers.PageRef) 
 	}
 	var missing []string
 	for _, k := range b.theme.uiKeys {
+		// Strings of parts a brand does not show are not needed.
+		if k == "owner" && !b.Page.OwnerHints || k == "contact_hint" && b.Contact != "" {
+			continue
+		}
 		if !has("ui." + k) {
 			missing = append(missing, "ui."+k)
+		}
+	}
+	if len(b.Server.retryAfter) > 0 {
+		for _, k := range []string{"ui.retry_in", "ui.retry_at", "ui.unit_seconds", "ui.unit_minutes", "ui.unit_hours"} {
+			if !has(k) {
+				missing = append(missing, k)
+			}
+		}
+	}
+	if b.Page.OwnerHints {
+		for _, c := range b.codes {
+			if k := fmt.Sprintf("owner.%d", c); !has(k) && !has(fmt.Sprintf("owner.%dxx", c/100)) {
+				missing = append(missing, k)
+			}
 		}
 	}
 	codes := slices.Clone(b.codes)

@@ -105,6 +105,10 @@ func TestBuiltinLocalesComplete(t *testing.T) {
 				if !strings.Contains(strs[k], "{n}") {
 					t.Errorf("%s lacks {n}: %q", k, strs[k])
 				}
+				// An abbreviation's full stop does not double the sentence's.
+				if s := fill(strs["ui.retry_in"], "{time}", fill(strs[k], "{n}", "2")); strings.Contains(s, "..") {
+					t.Errorf("ui.retry_in with %s reads %q", k, s)
+				}
 			}
 			for _, c := range helpCodes {
 				checkContent(t, builtin, tag, c)
@@ -133,6 +137,7 @@ type contentShape struct {
 	related     string
 	steps, faqs int
 	leads       []string
+	lines       []string // every line of text longer than a few words
 }
 
 func readShape(t *testing.T, fsys fs.FS, tag, code string) (contentShape, bool) {
@@ -156,6 +161,11 @@ func readShape(t *testing.T, fsys fs.FS, tag, code string) (contentShape, bool) 
 	for _, m := range regexp.MustCompile(`(?m)^[0-9]+\. \*\*([^*]+)\*\*`).FindAllSubmatch(c.body, -1) {
 		sh.leads = append(sh.leads, string(m[1]))
 	}
+	for _, l := range strings.Split(string(c.body), "\n") {
+		if len(strings.Fields(l)) > 4 {
+			sh.lines = append(sh.lines, l)
+		}
+	}
 	return sh, true
 }
 
@@ -178,10 +188,13 @@ func checkContent(t *testing.T, fsys fs.FS, tag, code string) {
 			tag, code, got.related, got.steps, got.faqs, en.related, en.steps, en.faqs)
 	}
 	for _, lead := range en.leads {
-		for _, l := range got.leads {
-			if l == lead {
-				t.Errorf("content/%s/%s.md: step %q is in English", tag, code, lead)
-			}
+		if slices.Contains(got.leads, lead) {
+			t.Errorf("content/%s/%s.md: step %q is in English", tag, code, lead)
+		}
+	}
+	for _, line := range en.lines {
+		if slices.Contains(got.lines, line) {
+			t.Errorf("content/%s/%s.md: %q is in English", tag, code, line)
 		}
 	}
 }
@@ -301,6 +314,43 @@ func TestRegionAndScriptFallback(t *testing.T) {
 		h1 := textOf(find(renderDoc(t, p, "", tag, 404), "h1")[0])
 		if want := p.locales[from]["codes.404.title"]; want == "" || h1 != want {
 			t.Errorf("%s: <h1>%s</h1>, want %s's %q", tag, h1, from, want)
+		}
+	}
+}
+
+// TestCoverageOfOptionalParts: the strings of the owner's section, the
+// contact hint and Retry-After in words are needed only where a brand
+// shows them.
+func TestCoverageOfOptionalParts(t *testing.T) {
+	p := load(t, `
+-- errpages.toml --
+locales = ["en", "sw"]
+codes = [404, 503]
+[server]
+targets = []
+[brands.plain]
+contact = "mailto:web@example.com"
+[brands.full]
+page.owner_hints = true
+server.retry_after = { 503 = 60 }
+-- locales/sw.toml --
+[ui]
+error = "Kosa"
+`)
+	missing, err := p.Coverage(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, m := range missing {
+		got[m.Brand] = strings.Join(m.Keys, " ")
+	}
+	for _, k := range []string{"ui.owner", "owner.404", "ui.contact_hint", "ui.retry_in", "ui.unit_seconds"} {
+		if !strings.Contains(got["full"], k) {
+			t.Errorf("full brand's gaps %q lack %s", got["full"], k)
+		}
+		if strings.Contains(got["plain"], k) {
+			t.Errorf("plain brand's gaps %q name %s, which it does not show", got["plain"], k)
 		}
 	}
 }

@@ -69,6 +69,7 @@ func referenceTables() map[string]string {
 		"colors":   colors.String(),
 		"server":   keyTable(reflect.TypeFor[Server](), reflect.ValueOf(def.Server)),
 		"security": keyTable(reflect.TypeFor[Security](), reflect.ValueOf(def.Security)),
+		"page":     keyTable(reflect.TypeFor[PageSettings](), reflect.ValueOf(def.Page)),
 	}
 }
 

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"github.com/errpages/errpages/generator/servers"
 	"html/template"
+	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Page is one rendered error page in both formats.
@@ -30,7 +32,11 @@ type pageData struct {
 	// IISCode ("404.8"), Cause (for the visitor) and Admin (for the site
 	// administrator) are set on IIS sub-status pages only.
 	IISCode, Cause, Admin string
-	T                     map[string]string // UI strings, resolved along the fallback chain
+	// Retry says when to try again, when the brand sets Retry-After for
+	// the code; Owner holds the server-side causes when the brand turns
+	// on [page] owner_hints.
+	Retry, Owner string
+	T            map[string]string // UI strings, resolved along the fallback chain
 	// CSP is the Content-Security-Policy for a meta tag ("" if off).
 	CSP   string
 	Brand brandData
@@ -148,6 +154,12 @@ func (p *Project) pageData(b *brand, chain []LocaleTag, locale LocaleTag, code S
 			return pageData{}, &Error{File: p.layers.projectName("locales/" + string(b.DefaultLocale) + ".toml"),
 				Msg: fmt.Sprintf("IIS sub-status %s has no cause or admin text in %q: add [substatus.%q]", d.IISCode, chain, d.IISCode)}
 		}
+	}
+	if v, ok := b.Server.retryAfter[code]; ok {
+		d.Retry = p.retryText(chain, v)
+	}
+	if b.Page.OwnerHints {
+		d.Owner = p.ownerHint(chain, code)
 	}
 	help := code
 	if sub >= 0 {
@@ -277,4 +289,52 @@ func (p *Project) Theme(brandID string) string {
 		return b.Theme
 	}
 	return ""
+}
+
+// retryText says when to try again in the visitor's language, from a
+// Retry-After value (RFC 9110, section 10.2.3): a number of seconds,
+// rounded to seconds, minutes or hours, or an HTTP-date, in UTC.
+func (p *Project) retryText(chain []LocaleTag, v string) string {
+	say := func(key, time string) string {
+		s, _ := p.lookup(chain, key)
+		return fill(s, "{time}", time)
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		unit, n := "ui.unit_seconds", secs
+		switch {
+		case secs >= 90*60:
+			unit, n = "ui.unit_hours", (secs+1800)/3600
+		case secs >= 90:
+			unit, n = "ui.unit_minutes", (secs+30)/60
+		}
+		u, _ := p.lookup(chain, unit)
+		return say("ui.retry_in", fill(u, "{n}", strconv.Itoa(n)))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return say("ui.retry_at", t.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	return ""
+}
+
+// ownerHint returns the server-side causes of code for the site owner:
+// the code's own text, else the one of its class (4xx or 5xx).
+func (p *Project) ownerHint(chain []LocaleTag, code StatusCode) string {
+	if s, ok := p.lookup(chain, "owner."+strconv.Itoa(int(code))); ok {
+		return s
+	}
+	s, _ := p.lookup(chain, "owner."+strconv.Itoa(int(code)/100)+"xx")
+	return s
+}
+
+// fill puts value in place of placeholder in s. An abbreviation's full
+// stop also ends the sentence: "2 godz." is not followed by another ".".
+func fill(s, placeholder, value string) string {
+	before, after, ok := strings.Cut(s, placeholder)
+	if !ok {
+		return s
+	}
+	if strings.HasSuffix(value, ".") && strings.HasPrefix(after, ".") {
+		after = after[1:]
+	}
+	return before + value + after
 }

@@ -13,7 +13,7 @@ local langs = {
 local cache = { }
 local retry = { }
 local headers = {
-  { "Content-Security-Policy", "default-src 'none'; style-src 'sha256-h3QpXD0+gbSCzDfVfqIPwwL0RDPAHLSaO1ROGCJacgc='; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'" },
+  { "Content-Security-Policy", "default-src 'none'; style-src 'sha256-P4FR7L4vI5zTnbkFUel995O0NWhxWbgDtFhnOhIS8UE='; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'" },
   { "X-Content-Type-Options", "nosniff" },
   { "Referrer-Policy", "no-referrer" },
   { "X-Robots-Tag", "noindex" },
