@@ -477,7 +477,10 @@ func (b *brand) site() servers.Site {
 		Brand: b.ID, URLPrefix: b.Server.URLPrefix, Root: b.Server.Root,
 		DefaultLocale: string(b.DefaultLocale),
 		RetryAfter:    map[int]string{}, CacheControl: map[int]string{},
-		Settings: b.Server.Settings,
+		Settings:       b.Server.Settings,
+		Reference:      b.Page.Reference,
+		ReferencePath:  b.Page.Reference && b.Page.ReferencePath,
+		TrustRequestID: b.Server.TrustRequestID,
 	}
 	for _, l := range b.locales {
 		s.Locales = append(s.Locales, string(l))

@@ -57,7 +57,9 @@ type Security struct {
 
 // PageSettings turn on optional parts of the pages.
 type PageSettings struct {
-	OwnerHints bool `toml:"owner_hints" doc:"Add a \"For the site owner\" section to every page: the usual server-side causes of its status and where to look (logs, upstream health, timeouts, permissions). For intranets and staging sites; off by default."`
+	Reference     bool `toml:"reference" doc:"Add a Reference block that the web server fills in when it sends the page: the request ID it logs, the time (UTC) and the host, for visitors to quote when they report the error. nginx (SSI) and Apache (mod_include, mod_unique_id) fill it in; on other servers it stays hidden. Off by default."`
+	ReferencePath bool `toml:"reference_path" doc:"Also show the requested path, without its query string, in the Reference block. Off by default for privacy."`
+	OwnerHints    bool `toml:"owner_hints" doc:"Add a \"For the site owner\" section to every page: the usual server-side causes of its status and where to look (logs, upstream health, timeouts, permissions). For intranets and staging sites; off by default."`
 }
 
 // ExtraLink is a link a brand adds to its pages, e.g. a status page.
@@ -87,12 +89,13 @@ type Palette struct {
 
 // Server holds what the generated server configuration needs to know.
 type Server struct {
-	URLPrefix    string                 `toml:"url_prefix" doc:"URL path the servers map to the pages: letters, digits, /, _, -, . and ~."`
-	Root         string                 `toml:"root" doc:"Absolute path where the output folder will live on the server. Spaces, apostrophes, % and non-ASCII letters are fine; double quotes, $, \\, braces, ;, # and control characters are refused, and so are [, ], * and ?, which Apache, nginx and Caddy read as wildcards. In a multi-brand project each brand defaults to <root>/<id>."`
-	Targets      []string               `toml:"targets" default:"all" doc:"Server configurations to write." enum:"targets"`
-	RetryAfter   map[string]HeaderValue `toml:"retry_after" default:"none" doc:"Retry-After per status code, in seconds or as an HTTP-date, e.g. { 503 = 120, 429 = 60 }."`
-	CacheControl map[string]HeaderValue `toml:"cache_control" default:"no-store for all" doc:"Cache-Control per status code, e.g. { 404 = \"max-age=60\" }."`
-	Headers      map[string]HeaderValue `toml:"headers" default:"none" doc:"Headers every target adds to every error response, e.g. { \"Strict-Transport-Security\" = \"max-age=63072000; includeSubDomains\" }. nginx drops a server's own add_header lines from error responses: repeat them here."`
+	URLPrefix      string                 `toml:"url_prefix" doc:"URL path the servers map to the pages: letters, digits, /, _, -, . and ~."`
+	Root           string                 `toml:"root" doc:"Absolute path where the output folder will live on the server. Spaces, apostrophes, % and non-ASCII letters are fine; double quotes, $, \\, braces, ;, # and control characters are refused, and so are [, ], * and ?, which Apache, nginx and Caddy read as wildcards. In a multi-brand project each brand defaults to <root>/<id>."`
+	Targets        []string               `toml:"targets" default:"all" doc:"Server configurations to write." enum:"targets"`
+	RetryAfter     map[string]HeaderValue `toml:"retry_after" default:"none" doc:"Retry-After per status code, in seconds or as an HTTP-date, e.g. { 503 = 120, 429 = 60 }."`
+	CacheControl   map[string]HeaderValue `toml:"cache_control" default:"no-store for all" doc:"Cache-Control per status code, e.g. { 404 = \"max-age=60\" }."`
+	Headers        map[string]HeaderValue `toml:"headers" default:"none" doc:"Headers every target adds to every error response, e.g. { \"Strict-Transport-Security\" = \"max-age=63072000; includeSubDomains\" }. nginx drops a server's own add_header lines from error responses: repeat them here."`
+	TrustRequestID bool                   `toml:"trust_request_id" doc:"Show an incoming X-Request-ID in the Reference block instead of the server's own request ID, when it is 1 to 128 letters, digits, '.', '_', ':' or '-'. Only behind a proxy that sets it: a client can send any value."`
 	servers.Settings
 
 	// Filled in by validate: the per-code tables by code, and the headers

@@ -50,6 +50,9 @@ func ownChain(tag LocaleTag) []LocaleTag {
 	return chain[:len(chain)-1]
 }
 
+// referenceKeys are the strings of the Reference block.
+var referenceKeys = []string{"reference", "reference_hint", "request_id", "time", "host", "path"}
+
 // missingKeys lists the keys loc lacks for brand b, whose targets add the
 // pages extra (IIS sub-status pages, which need their own strings).
 func (p *Project) missingKeys(b *brand, loc LocaleTag, extra []servers.PageRef) []string {
@@ -75,7 +78,8 @@ func (p *Project) missingKeys(b *brand, loc LocaleTag, extra []servers.PageRef) 
 	var missing []string
 	for _, k := range b.theme.uiKeys {
 		// Strings of parts a brand does not show are not needed.
-		if k == "owner" && !b.Page.OwnerHints || k == "contact_hint" && b.Contact != "" {
+		if k == "owner" && !b.Page.OwnerHints || k == "contact_hint" && b.Contact != "" ||
+			slices.Contains(referenceKeys, k) && !b.Page.Reference || k == "path" && !b.Page.ReferencePath {
 			continue
 		}
 		if !has("ui." + k) {

@@ -105,3 +105,46 @@ targets = ["iis"]
 		}
 	}
 }
+
+// TestReferenceBlock: [page] reference puts server-side include directives
+// into the pages (no placeholder left) and turns them on in the nginx and
+// Apache configuration; without it, neither has any.
+func TestReferenceBlock(t *testing.T) {
+	out := build(t, `
+-- errpages.toml --
+locales = ["en", "ar"]
+codes = [404]
+[server]
+targets = ["nginx", "apache", "iis"]
+[brands.off]
+[brands.on]
+page.reference = true
+[brands.path]
+page.reference = true
+page.reference_path = true
+`)
+	for brand, want := range map[string][]string{
+		"off":  {},
+		"on":   {`<!--#echo var="UNIQUE_ID" -->`, `<!--#echo var="DATE_GMT" -->`, `<!--#echo var="HTTP_HOST" -->`, ".reference:has(.rid:empty){display:none}"},
+		"path": {`<!--#echo var="REDIRECT_REDIRECT_ERRPAGES_PATH" -->`},
+	} {
+		for _, page := range []string{"pages/en/404.html", "pages/ar/404.html", "iis/_errors/en/404.html"} {
+			html := readFile(t, filepath.Join(out, brand, page))
+			for _, w := range want {
+				if !strings.Contains(html, w) {
+					t.Errorf("%s %s lacks %s", brand, page, w)
+				}
+			}
+			if brand == "off" && strings.Contains(html, "<!--#") || strings.Contains(html, "\ue000") {
+				t.Errorf("%s %s has a directive or a placeholder it should not", brand, page)
+			}
+		}
+		nginx, apache := readFile(t, filepath.Join(out, brand, "nginx/server.conf")), readFile(t, filepath.Join(out, brand, "apache/errpages.conf"))
+		if on := brand != "off"; strings.Contains(nginx, "ssi on;") != on || strings.Contains(apache, "AddOutputFilter INCLUDES") != on {
+			t.Errorf("%s: nginx ssi and Apache INCLUDES should be %v", brand, on)
+		}
+		if path := brand == "path"; strings.Contains(apache, "ERRPAGES_PATH=$1") != path {
+			t.Errorf("%s: Apache saves the path: want %v", brand, path)
+		}
+	}
+}

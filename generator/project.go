@@ -304,6 +304,9 @@ func (p *Project) style(bd *brand, themes map[string]*theme, at func(string) (in
 		// Validated: family names, quotes and commas only.
 		css += "body{font-family:" + bd.Font + "}"
 	}
+	if bd.Page.Reference {
+		css += referenceCSS
+	}
 	minCSS, err := p.min.String("text/css", css)
 	if err != nil {
 		return &Error{File: t.cssFile, Msg: "cannot minify: " + err.Error()}

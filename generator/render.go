@@ -36,12 +36,45 @@ type pageData struct {
 	// the code; Owner holds the server-side causes when the brand turns
 	// on [page] owner_hints.
 	Retry, Owner string
-	T            map[string]string // UI strings, resolved along the fallback chain
+	// Reference holds the placeholders of the block the web server fills
+	// in, when the brand turns on [page] reference.
+	Reference *referenceData
+	T         map[string]string // UI strings, resolved along the fallback chain
 	// CSP is the Content-Security-Policy for a meta tag ("" if off).
 	CSP   string
 	Brand brandData
 	CSS   template.CSS
 }
+
+// referenceData are the placeholders of the Reference block: text that
+// survives escaping and minifying, replaced by server-side include
+// directives afterwards (html/template and the minifier drop comments).
+type referenceData struct{ ID, Time, Host, Path string }
+
+// The Reference block's directives use the names of Apache's mod_include;
+// nginx reads the same directives (it lowers variable names), and the
+// server configuration defines unique_id and the path. In Apache the path
+// is the one SetEnvIf saved on the original request, two redirects back
+// (the error document, then its language variant). echo entity-encodes by
+// default in both servers.
+var referenceSSI = strings.NewReplacer(
+	"\ue000id\ue000", `<!--#echo var="UNIQUE_ID" -->`,
+	"\ue000time\ue000", `<!--#config timefmt="%Y-%m-%d %H:%M:%S UTC" --><!--#echo var="DATE_GMT" -->`,
+	"\ue000host\ue000", `<!--#echo var="HTTP_HOST" -->`,
+	"\ue000path\ue000", `<!--#echo var="REDIRECT_REDIRECT_ERRPAGES_PATH" -->`,
+)
+
+func newReferenceData(path bool) *referenceData {
+	r := &referenceData{ID: "\ue000id\ue000", Time: "\ue000time\ue000", Host: "\ue000host\ue000"}
+	if path {
+		r.Path = "\ue000path\ue000"
+	}
+	return r
+}
+
+// referenceCSS hides the Reference block where no server filled it in (an
+// empty element ignores comments), and lays out its list.
+const referenceCSS = ".reference:has(.rid:empty){display:none}.reference dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0 0 .75rem}.reference dt{font-weight:600}.reference dd{margin:0;font-family:ui-monospace,monospace;overflow-wrap:anywhere}"
 
 type relatedCode struct {
 	Code           StatusCode
@@ -106,6 +139,9 @@ func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (
 	if err != nil {
 		return nil, &Error{File: b.theme.file, Msg: fmt.Sprintf("minifying the %s page of %s: %v", locale, name, err)}
 	}
+	if d.Reference != nil {
+		html = []byte(referenceSSI.Replace(string(html)))
+	}
 	if len(html) < minPageBytes {
 		return nil, &Error{File: b.theme.file, Msg: fmt.Sprintf("the %s page of %s is %d bytes; pages must be at least %d bytes, or older browsers show their own page instead",
 			locale, name, len(html), minPageBytes)}
@@ -160,6 +196,9 @@ func (p *Project) pageData(b *brand, chain []LocaleTag, locale LocaleTag, code S
 	}
 	if b.Page.OwnerHints {
 		d.Owner = p.ownerHint(chain, code)
+	}
+	if b.Page.Reference {
+		d.Reference = newReferenceData(b.Page.ReferencePath)
 	}
 	help := code
 	if sub >= 0 {

@@ -118,6 +118,14 @@ func (s Site) apacheDirectives() string {
 			fmt.Fprintf(&b, "Header always set Retry-After \"%s\" \"expr=%%{REQUEST_STATUS} == %d\"\n", v, c)
 		}
 	}
+	if s.Reference {
+		b.WriteString("# The Reference block: mod_include fills in UNIQUE_ID (mod_unique_id; log it\n")
+		b.WriteString("# with %{UNIQUE_ID}e), DATE_GMT, HTTP_HOST and REDIRECT_URL, entity-encoded.\n")
+		b.WriteString("# Needs a2enmod include unique_id (and setenvif, on by default, for the path);\n")
+		b.WriteString("# in .htaccess, AllowOverride Options=IncludesNOEXEC.\n")
+		b.WriteString("Options +IncludesNOEXEC\n")
+		b.WriteString("AddOutputFilter INCLUDES .html\n")
+	}
 	return b.String()
 }
 
@@ -125,6 +133,16 @@ func (s Site) apacheDirectives() string {
 // (and refuse to start for 401).
 func (s Site) errorDocuments() string {
 	var b strings.Builder
+	if s.Reference && s.TrustRequestID {
+		b.WriteString("# trust_request_id: an incoming X-Request-ID made of ID characters replaces\n")
+		b.WriteString("# mod_unique_id's UNIQUE_ID, in the Reference block and in %{UNIQUE_ID}e.\n")
+		b.WriteString("SetEnvIf X-Request-ID \"^([A-Za-z0-9._:-]{1,128})$\" UNIQUE_ID=$1\n")
+	}
+	if s.ReferencePath {
+		b.WriteString("# The path the Reference block shows: saved on every request (mod_setenvif),\n")
+		b.WriteString("# read on the error page two redirects later.\n")
+		b.WriteString("SetEnvIf Request_URI \"^(.*)$\" ERRPAGES_PATH=$1\n")
+	}
 	for _, c := range s.codesFor("apache") {
 		fmt.Fprintf(&b, "ErrorDocument %d %s%d.var\n", c, s.URLPrefix, c)
 	}

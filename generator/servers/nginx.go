@@ -84,7 +84,28 @@ func nginxHTTP(s Site) string {
 		}
 	}
 	h.WriteString("}\n")
+	if s.Reference {
+		h.WriteString(s.nginxReferenceMaps())
+	}
 	return h.String()
+}
+
+// nginxReferenceMaps returns the maps the Reference block reads: the request
+// ID (an incoming X-Request-ID only when trusted, and only when it is made
+// of ID characters) and the path without its query string.
+func (s Site) nginxReferenceMaps() string {
+	var b strings.Builder
+	b.WriteString("\n# The request ID the Reference block shows; log it with $request_id (or this\n")
+	b.WriteString("# variable) in your log_format so that the two match.\n")
+	if s.TrustRequestID {
+		fmt.Fprintf(&b, "map $http_x_request_id %s {\n    \"~^[A-Za-z0-9._:-]{1,128}$\" $http_x_request_id;\n    default $request_id;\n}\n", s.nginxVar("rid"))
+	} else {
+		fmt.Fprintf(&b, "map $request_id %s {\n    default $request_id;\n}\n", s.nginxVar("rid"))
+	}
+	if s.ReferencePath {
+		fmt.Fprintf(&b, "map $request_uri %s {\n    \"~^(?<errpages_path_only>[^?]*)\" $errpages_path_only;\n}\n", s.nginxVar("path"))
+	}
+	return b.String()
 }
 
 // nginxServer returns the error_page lines and the error location.
@@ -128,6 +149,16 @@ func nginxServer(s Site) string {
 	fmt.Fprintf(&b, "    add_header Retry-After %s always;\n", retry)
 	for _, h := range s.Headers {
 		fmt.Fprintf(&b, "    add_header %s %s always;\n", h.Name, quote(h.Value))
+	}
+	if s.Reference {
+		b.WriteString("    # The Reference block: SSI fills in the request ID, the time (UTC) and the\n")
+		b.WriteString("    # host, entity-encoded. The page names them as Apache's mod_include does;\n")
+		b.WriteString("    # nginx reads SSI variable names in lower case.\n")
+		b.WriteString("    ssi on;\n")
+		fmt.Fprintf(&b, "    set $unique_id %s;\n", s.nginxVar("rid"))
+		if s.ReferencePath {
+			fmt.Fprintf(&b, "    set $redirect_redirect_errpages_path %s;\n", s.nginxVar("path"))
+		}
 	}
 	b.WriteString("    # The visitor's language, else the default locale's page of the same status.\n")
 	fmt.Fprintf(&b, "    try_files $uri %s%s/$status.%s =404;\n", s.URLPrefix, s.DefaultLocale, fmtVar)

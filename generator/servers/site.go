@@ -31,6 +31,11 @@ type Site struct {
 	RetryAfter   map[int]string
 	CacheControl map[int]string
 	Settings
+	// Reference turns on the server-side fill-in of the pages' Reference
+	// block (request ID, time, host, and the path with ReferencePath);
+	// TrustRequestID shows an incoming X-Request-ID instead of the
+	// server's own ID.
+	Reference, ReferencePath, TrustRequestID bool
 	// Headers are sent with every error page, in order: the security
 	// headers, e.g. Content-Security-Policy.
 	Headers []Header

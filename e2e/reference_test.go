@@ -1,0 +1,345 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"golang.org/x/net/html"
+)
+
+// referenceProject turns on the Reference block, with the path, for nginx
+// and Apache, under a nested prefix and a root with a space.
+func referenceProject(root string, trust bool) string {
+	return fmt.Sprintf(`locales = ["en", "de", "ar"]
+codes = [404, 500, 503]
+[page]
+reference = true
+reference_path = true
+[server]
+targets = ["nginx", "apache"]
+url_prefix = "/static/errors/"
+root = %q
+trust_request_id = %v
+`, root, trust)
+}
+
+// xssPayloads are sent in the path, the Host header and X-Request-ID.
+var xssPayloads = []string{`<script>alert(1)</script>`, `"><svg onload=alert(1)>`, `&lt;b&gt;x&#34;`}
+
+// elements lists a page's elements with their attribute names: a payload
+// that became markup adds an element or an attribute.
+func elements(t *testing.T, page string) []string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for n := range doc.Descendants() {
+		if n.Type == html.ElementNode {
+			e := n.Data
+			for _, a := range n.Attr {
+				e += " " + a.Key
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// referenceText returns the text of the Reference block's items, by label
+// position: request ID, time, host, path.
+func referenceText(t *testing.T, page string) []string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for n := range doc.Descendants() {
+		if n.Type == html.ElementNode && n.Data == "dd" {
+			var b strings.Builder
+			for c := range n.Descendants() {
+				if c.Type == html.TextNode {
+					b.WriteString(c.Data)
+				}
+			}
+			out = append(out, b.String())
+		}
+	}
+	return out
+}
+
+// rawGet sends a request line and headers as given, without Go's URL
+// encoding, and returns the response body.
+func rawGet(t *testing.T, s *server, target string, headers ...string) (status int, body string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	readDeadline(t, conn)
+	host, lang := "localhost", "de"
+	var extra strings.Builder
+	for _, h := range headers {
+		if v, ok := strings.CutPrefix(h, "Host: "); ok {
+			host = v
+			continue
+		}
+		if v, ok := strings.CutPrefix(h, "Accept-Language: "); ok {
+			lang = v
+			continue
+		}
+		extra.WriteString(h + "\r\n")
+	}
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept-Language: %s\r\n%sConnection: close\r\n\r\n", target, host, lang, extra.String())
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", target, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", target, err)
+	}
+	status, body = resp.StatusCode, string(data)
+	return status, body
+}
+
+// loggedID waits for the access log line of the request with the given
+// marker in its path and returns its first field, the logged request ID.
+func loggedID(t *testing.T, log, marker string) string {
+	t.Helper()
+	ctx := testContext(t)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		data, _ := os.ReadFile(log)
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.Contains(line, marker) {
+				return strings.Fields(line)[0]
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no access log line for %s in %s:\n%s", marker, log, data)
+		case <-tick.C:
+		}
+	}
+}
+
+// checkReference requests missing pages with hostile values and checks
+// the filled-in block: the ID the server logged, the path, no new markup.
+func checkReference(t *testing.T, s *server, log string) {
+	t.Helper()
+	_, clean := rawGet(t, s, "/clean-marker")
+	want := elements(t, clean)
+	if !slices.Contains(want, "section class aria-labelledby") {
+		t.Fatalf("the page has no Reference block:\n%s", clean)
+	}
+	for i, p := range append([]string{""}, xssPayloads...) {
+		marker := fmt.Sprintf("/ref-%d-", i)
+		target := marker + strings.NewReplacer(" ", "%20", `"`, "%22", "#", "%23").Replace(p)
+		status, body := rawGet(t, s, target, "X-Request-ID: "+p)
+		if status != 404 {
+			t.Errorf("%s: status %d, want 404:\n%.300s", target, status, body)
+			continue
+		}
+		if got := elements(t, body); !slices.Equal(got, want) {
+			t.Errorf("%s: the page's elements changed:\n got %v\nwant %v", target, got, want)
+		}
+		ref := referenceText(t, body)
+		if len(ref) != 4 {
+			t.Errorf("%s: Reference items %q, want 4", target, ref)
+			continue
+		}
+		if id := loggedID(t, log, marker); ref[0] != id || id == "" || strings.ContainsAny(id, `<>"`) {
+			t.Errorf("%s: the page shows request ID %q, the access log %q", target, ref[0], id)
+		}
+		if _, err := time.Parse("2006-01-02 15:04:05 UTC", ref[1]); err != nil {
+			t.Errorf("%s: time %q: %v", target, ref[1], err)
+		}
+		if !strings.Contains(ref[3], marker) {
+			t.Errorf("%s: path %q", target, ref[3])
+		}
+		if p == "" {
+			continue
+		}
+		// A Host the server accepts comes back as text; one it refuses gets
+		// the server's own 400, which does not repeat it.
+		status, body = rawGet(t, s, marker+"host", "Host: "+p)
+		switch {
+		case status == 404:
+			if got := elements(t, body); !slices.Equal(got, want) {
+				t.Errorf("Host %s: the page's elements changed:\n got %v\nwant %v", p, got, want)
+			}
+			if ref := referenceText(t, body); len(ref) != 4 || ref[2] != p {
+				t.Errorf("Host %s: shown as %q", p, ref)
+			}
+		case status == 400:
+			if strings.Contains(body, p) {
+				t.Errorf("Host %s: the 400 page repeats it:\n%s", p, body)
+			}
+		default:
+			t.Errorf("Host %s: status %d", p, status)
+		}
+	}
+}
+
+func TestReferenceNginx(t *testing.T) {
+	t.Parallel()
+	bin := need(t, "nginx")
+	prefix := tempDir(t)
+	out := filepath.Join(prefix, "error pages")
+	buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, false)})
+	port := freePort(t)
+	conf := strings.Replace(nginxConf(prefix, out, port), "    access_log off;\n",
+		fmt.Sprintf("    log_format rid '$request_id $status \"$request\"';\n    access_log %s/logs/access.log rid;\n", prefix), 1)
+	s := startNginx(t, prefix, port, conf)
+	_ = bin
+	checkReference(t, s, filepath.Join(prefix, "logs/access.log"))
+	checkFilledPages(t, s, out)
+}
+
+// checkFilledPages validates pages as the server sends them, filled in, in
+// en, de and ar, and the files as built (where the directives are
+// comments), with the Nu checker, and runs axe-core on the filled pages.
+func checkFilledPages(t *testing.T, s *server, out string) {
+	t.Helper()
+	dir := tempDir(t)
+	files, _ := filepath.Glob(filepath.Join(out, "pages", "*", "*.html"))
+	var filled []string
+	for _, loc := range []string{"en", "de", "ar"} {
+		_, body := rawGet(t, s, "/filled", "Accept-Language: "+loc, "Host: www.example.com")
+		if ref := referenceText(t, body); len(ref) != 4 || ref[2] != "www.example.com" {
+			t.Fatalf("%s: Reference %q", loc, ref)
+		}
+		f := filepath.Join(dir, loc+".html")
+		write(t, f, body)
+		filled = append(filled, f)
+	}
+	for _, m := range vnu(t, append(files, filled...)) {
+		t.Errorf("%s:%d: %s: %s", m.URL, m.Line, m.Type, m.Message)
+	}
+	source, err := os.ReadFile(nodeModule(t, "axe-core/axe.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	// A page no server filled in hides the block; a filled one shows it.
+	display := func(f string) string {
+		var d string
+		if err := view(ctx, f, 390, "dark"); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`getComputedStyle(document.querySelector(".reference")).display`, &d)); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := display(filepath.Join(out, "pages/en/404.html")); d != "none" {
+		t.Errorf("an unfilled page shows the Reference block (display %s)", d)
+	}
+	for _, f := range filled {
+		if d := display(f); d == "none" {
+			t.Errorf("%s: the filled Reference block is hidden", f)
+		}
+		vs, err := axe(ctx, string(source))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs) > 0 {
+			t.Errorf("%s: %d violations:%s", f, len(vs), describe(vs))
+		}
+	}
+}
+
+// referenceModules loads what the Reference block needs in Apache and logs
+// UNIQUE_ID first on each line.
+func referenceModules(prefix string) string {
+	return fmt.Sprintf(`LoadModule include_module /usr/lib/apache2/modules/mod_include.so
+LoadModule unique_id_module /usr/lib/apache2/modules/mod_unique_id.so
+LoadModule setenvif_module /usr/lib/apache2/modules/mod_setenvif.so
+LogFormat "%%{UNIQUE_ID}e %%>s \"%%r\"" rid
+CustomLog %s/logs/access.log rid
+`, prefix)
+}
+
+func TestReferenceApache(t *testing.T) {
+	t.Parallel()
+	bin := need(t, "apache2", "httpd")
+	prefix := tempDir(t)
+	out := filepath.Join(prefix, "error pages")
+	buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, false)})
+	siteFiles(t, prefix)
+	s := startApache(t, bin, prefix, referenceModules(prefix)+fmt.Sprintf("Include %q\n", filepath.Join(out, "apache/errpages.conf")))
+	checkReference(t, s, filepath.Join(prefix, "logs/access.log"))
+}
+
+// TestReferenceApacheHtaccess: the .htaccess variant fills the block in
+// where the host allows Options=IncludesNOEXEC in the pages' folder.
+func TestReferenceApacheHtaccess(t *testing.T) {
+	t.Parallel()
+	bin := need(t, "apache2", "httpd")
+	prefix := tempDir(t)
+	out := filepath.Join(prefix, "errpages")
+	buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, false)})
+	setupHtaccess(t, prefix, out, "static/errors")
+	allow := fmt.Sprintf("<Directory %q>\n    AllowOverride FileInfo Options=IncludesNOEXEC\n</Directory>\n", filepath.Join(prefix, "site/static/errors"))
+	s := startApache(t, bin, prefix, referenceModules(prefix)+allow)
+	checkReference(t, s, filepath.Join(prefix, "logs/access.log"))
+}
+
+// TestReferenceTrustRequestID: with trust_request_id, an X-Request-ID of
+// ID characters is shown and logged; anything else falls back to the
+// server's own ID, on nginx and Apache.
+func TestReferenceTrustRequestID(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, s *server, log string) {
+		for i, c := range []struct{ header, want string }{
+			{"abc-123.X_y:z", "abc-123.X_y:z"},
+			{"<script>", ""},
+			{strings.Repeat("a", 129), ""},
+		} {
+			marker := fmt.Sprintf("/trust-%d", i)
+			_, body := rawGet(t, s, marker, "X-Request-ID: "+c.header)
+			ref := referenceText(t, body)
+			id := loggedID(t, log, marker)
+			if len(ref) == 0 || ref[0] != id || c.want != "" && id != c.want || c.want == "" && id == c.header {
+				t.Errorf("X-Request-ID %.20q: shown %q, logged %q, want %q", c.header, ref, id, c.want)
+			}
+		}
+	}
+	t.Run("nginx", func(t *testing.T) {
+		t.Parallel()
+		need(t, "nginx")
+		prefix := tempDir(t)
+		out := filepath.Join(prefix, "errpages")
+		buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, true)})
+		port := freePort(t)
+		conf := strings.Replace(nginxConf(prefix, out, port), "    access_log off;\n",
+			fmt.Sprintf("    log_format rid '$errpages_rid $status \"$request\"';\n    access_log %s/logs/access.log rid;\n", prefix), 1)
+		check(t, startNginx(t, prefix, port, conf), filepath.Join(prefix, "logs/access.log"))
+	})
+	t.Run("apache", func(t *testing.T) {
+		t.Parallel()
+		bin := need(t, "apache2", "httpd")
+		prefix := tempDir(t)
+		out := filepath.Join(prefix, "errpages")
+		buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, true)})
+		siteFiles(t, prefix)
+		s := startApache(t, bin, prefix, referenceModules(prefix)+fmt.Sprintf("Include %q\n", filepath.Join(out, "apache/errpages.conf")))
+		check(t, s, filepath.Join(prefix, "logs/access.log"))
+	})
+}
