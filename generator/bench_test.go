@@ -3,7 +3,9 @@ package generator
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -20,10 +22,53 @@ func BenchmarkRenderPage(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 }
 
-// BenchmarkBuildDefault builds the built-in default project: every
-// language, code and server configuration, written to disk.
+// BenchmarkBuildDefault builds the built-in default project, every
+// language, code and server configuration, written to disk: fresh (into a
+// new folder each time), rebuilt with no change (over its own previous
+// output), and rebuilt after one content file changed.
 func BenchmarkBuildDefault(b *testing.B) {
-	benchBuild(b, "")
+	b.Run("fresh", func(b *testing.B) {
+		p := load(b, "")
+		dir := b.TempDir()
+		b.ReportAllocs()
+		var sum Summary
+		i := 0
+		for b.Loop() {
+			out := filepath.Join(dir, strconv.Itoa(i))
+			var err error
+			if sum, err = p.Build(context.Background(), out, BuildOptions{}); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			os.RemoveAll(out)
+			i++
+			b.StartTimer()
+		}
+		reportRate(b, sum)
+	})
+	b.Run("rebuild", func(b *testing.B) { benchBuild(b, "") })
+	b.Run("one-edit", func(b *testing.B) {
+		// Two projects that differ in one content file, built in turn.
+		edit := func(text string) *Project {
+			return load(b, "-- content/en/404.md --\n+++\nrelated = [410]\n+++\n1. **"+text+".** Check the address.\n")
+		}
+		ps := []*Project{edit("One"), edit("Two")}
+		out := filepath.Join(b.TempDir(), "dist")
+		if _, err := ps[1].Build(context.Background(), out, BuildOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		var sum Summary
+		i := 0
+		for b.Loop() {
+			var err error
+			if sum, err = ps[i%2].Build(context.Background(), out, BuildOptions{}); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		reportRate(b, sum)
+	})
 }
 
 // BenchmarkBuildBrands builds projects of N brands, each with three
@@ -44,9 +89,13 @@ func brandsProject(n int) string {
 	return s.String()
 }
 
+// benchBuild builds a project over its own previous output: a rebuild.
 func benchBuild(b *testing.B, project string) {
 	p := load(b, project)
 	out := filepath.Join(b.TempDir(), "dist")
+	if _, err := p.Build(context.Background(), out, BuildOptions{}); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	var sum Summary
 	for b.Loop() {
@@ -55,6 +104,10 @@ func benchBuild(b *testing.B, project string) {
 			b.Fatal(err)
 		}
 	}
+	reportRate(b, sum)
+}
+
+func reportRate(b *testing.B, sum Summary) {
 	secs := b.Elapsed().Seconds()
 	b.ReportMetric(float64(sum.Pages*b.N)/secs, "pages/s")
 	b.ReportMetric(float64(sum.Files*b.N)/secs, "files/s")

@@ -1,11 +1,13 @@
 package generator
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -140,7 +142,8 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return Summary{}, err
 	}
-	w := &writer{root: tmp, prevRoot: out}
+	state := filepath.Join(parent, "."+base+".errpages.state")
+	w := &writer{root: tmp, prevRoot: out, known: readStamps(state), stamps: map[string]stamp{}}
 	sum, err := p.generate(ctx, w, brands, opts)
 	if err != nil {
 		return Summary{}, err
@@ -154,6 +157,7 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err := swap(tmp, out); err != nil {
 		return Summary{}, err
 	}
+	writeStamps(state, w.stamps)
 	return sum, nil
 }
 
@@ -548,6 +552,11 @@ type writer struct {
 	prevPrefix string            // "<brand>/", or "" for a single brand
 	prev       map[string]string // path inside the brand's folder → sha256 in the previous output
 	plainDirs  map[string]bool   // folders of the previous output checked by plainDir
+	made       map[string]bool   // folders created in root
+	// known are the size and modification time of the previous output's
+	// files as the build before this one linked them; stamps are this
+	// build's, for the next one.
+	known, stamps map[string]stamp
 }
 
 // startBrand forgets the previous brand's files, so memory stays flat as
@@ -560,6 +569,7 @@ func (w *writer) startBrand(id string) {
 	}
 	w.prev = previousFiles(filepath.Join(w.prevRoot, id))
 	w.plainDirs = map[string]bool{}
+	w.made = map[string]bool{}
 }
 
 // plainDir reports whether dir, a folder of the previous output, is
@@ -589,13 +599,68 @@ func (w *writer) linkPrevious(name, full string, data []byte) bool {
 	if !w.plainDir(filepath.Dir(old)) {
 		return false
 	}
-	if fi, err := os.Lstat(old); err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
+	fi, err := os.Lstat(old)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
 		return false
 	}
-	if b, err := os.ReadFile(old); err != nil || !bytes.Equal(b, data) {
+	// A file the previous build linked with this size and time is the one
+	// it checked; any other is read, so a file edited by hand is never
+	// carried over.
+	st := stampOf(fi)
+	if w.known[name] != st {
+		if b, err := os.ReadFile(old); err != nil || !bytes.Equal(b, data) {
+			return false
+		}
+	}
+	if os.Link(old, full) != nil {
 		return false
 	}
-	return os.Link(old, full) == nil
+	if w.stamps != nil {
+		w.stamps[name] = st
+	}
+	return true
+}
+
+// stamp is what a rebuild compares instead of reading a file back.
+type stamp struct {
+	Size, ModTime int64
+}
+
+func stampOf(fi fs.FileInfo) stamp { return stamp{fi.Size(), fi.ModTime().UnixNano()} }
+
+// readStamps reads the stamps a build left beside the output folder; a
+// missing or unreadable file means every file is read back once.
+func readStamps(name string) map[string]stamp {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var m map[string]stamp
+	if gob.NewDecoder(bufio.NewReader(f)).Decode(&m) != nil {
+		return nil
+	}
+	return m
+}
+
+// writeStamps replaces the stamps file; failing to write it only costs
+// the next build some reading.
+func writeStamps(name string, m map[string]stamp) {
+	tmp := name + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return
+	}
+	bw := bufio.NewWriter(f)
+	err = gob.NewEncoder(bw).Encode(m)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil && cerr == nil {
+		os.Rename(tmp, name)
+	} else {
+		os.Remove(tmp)
+	}
 }
 
 // previousFiles reads the manifest of an earlier build in out.
@@ -614,8 +679,15 @@ func previousFiles(out string) map[string]string {
 
 func (w *writer) write(name string, data []byte) (ManifestFile, error) {
 	full := filepath.Join(w.root, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return ManifestFile{}, err
+	// Most files share a folder with the one before: create each once.
+	if dir := filepath.Dir(full); !w.made[dir] {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return ManifestFile{}, err
+		}
+		if w.made == nil {
+			w.made = map[string]bool{}
+		}
+		w.made[dir] = true
 	}
 	sum := sha256.Sum256(data)
 	hexSum := hex.EncodeToString(sum[:])
