@@ -148,3 +148,29 @@ page.reference_path = true
 		}
 	}
 }
+
+// TestThemeOverridesPartial: a theme calls the shared parts by name and
+// may replace one with its own definition.
+func TestThemeOverridesPartial(t *testing.T) {
+	out := build(t, `
+-- errpages.toml --
+theme = "mine"
+locales = ["en"]
+codes = [404]
+page.owner_hints = true
+page.reference = true
+[server]
+targets = []
+-- themes/mine/style.css --
+body{color:#000}
+-- themes/mine/page.html --
+{{define "owner"}}<aside id=mine>{{.Owner}}</aside>{{end}}<!DOCTYPE html><html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Title}}</title><style>{{.CSS}}</style></head><body><main><h1>{{.Title}}</h1><p>{{.Summary}}</p><p>Padding so that the page passes the minimum size older browsers need before they show a custom error page instead of their own one, which is a few hundred bytes.</p>{{template "reference" .}}{{template "owner" .}}</main></body></html>
+`)
+	html := readFile(t, filepath.Join(out, "pages/en/404.html"))
+	if !strings.Contains(html, "<aside id=mine>No file or route") || strings.Contains(html, `class=owner`) {
+		t.Errorf("the theme's own owner part was not used:\n%s", html)
+	}
+	if !strings.Contains(html, `<dd class=rid><!--#echo var="UNIQUE_ID" --></dd>`) {
+		t.Errorf("the shared reference part is missing:\n%s", html)
+	}
+}

@@ -10,6 +10,7 @@ package generator
 import (
 	"bytes"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -362,8 +363,12 @@ func (p *Project) loadTheme(name string) (*theme, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := template.New(page.display).Option("missingkey=error").Parse(string(text))
-	if err != nil {
+	// The shared parts first: a theme's own definitions replace them.
+	tmpl := template.New(page.display).Option("missingkey=error")
+	if _, err := tmpl.New("partials.html").Parse(partialsHTML); err != nil {
+		return nil, templateError(err)
+	}
+	if _, err := tmpl.Parse(string(text)); err != nil {
 		return nil, templateError(err)
 	}
 	cssText, err := textFile(style)
@@ -398,6 +403,13 @@ func (p *Project) configError(b Brand, msg string, key ...string) *Error {
 	}
 	return &Error{File: p.configName, Line: line, Col: col, Msg: msg}
 }
+
+// partialsHTML defines the parts of a page every built-in theme shows the
+// same way (the Reference block, the owner's section); themes call them by
+// name and may define their own.
+//
+//go:embed partials.html
+var partialsHTML string
 
 // templateError turns "template: NAME:LINE:COL: msg" into an *Error.
 func templateError(err error) error {
