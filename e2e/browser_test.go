@@ -118,6 +118,20 @@ type axeViolation struct {
 	} `json:"nodes"`
 }
 
+// axeFile opens file at the width and colour scheme and returns axe-core's
+// violations.
+func axeFile(t *testing.T, ctx context.Context, source []byte, file string, width int64, scheme string) []axeViolation {
+	t.Helper()
+	if err := view(ctx, file, width, scheme); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := axe(ctx, string(source))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
 // axe runs axe-core (WCAG 2 A and AA rules and best practices) on the open
 // page and returns its violations.
 func axe(ctx context.Context, source string) ([]axeViolation, error) {

@@ -100,17 +100,10 @@ func TestAccessibilityEveryLocale(t *testing.T) {
 	for i, l := range locales {
 		loc := strings.TrimSuffix(path.Base(l), ".toml")
 		page := fmt.Sprintf("%s/pages/%s/%d.html", ths[i%len(ths)], loc, helpCodes[i%len(helpCodes)])
-		if err := view(ctx, filepath.Join(out, page), 1280, []string{"light", "dark"}[i%2]); err != nil {
-			t.Fatal(err)
-		}
-		vs, err := axe(ctx, string(source))
-		if err != nil {
-			t.Fatal(err)
-		}
-		runs++
-		if len(vs) > 0 {
+		if vs := axeFile(t, ctx, source, filepath.Join(out, page), 1280, []string{"light", "dark"}[i%2]); len(vs) > 0 {
 			t.Errorf("%s: %d violations:%s", page, len(vs), describe(vs))
 		}
+		runs++
 	}
 	if runs < 33 {
 		t.Fatalf("only %d axe runs", runs)
@@ -134,16 +127,8 @@ func TestAccessibility(t *testing.T) {
 			for _, page := range []string{"pages/" + loc + "/401.html", "iis/_errors/" + loc + "/404.8.html"} {
 				for _, scheme := range []string{"light", "dark"} {
 					for _, width := range []int64{1280, 390} {
-						file := filepath.Join(out, th, page)
-						if err := view(ctx, file, width, scheme); err != nil {
-							t.Fatal(err)
-						}
-						vs, err := axe(ctx, string(source))
-						if err != nil {
-							t.Fatal(err)
-						}
 						runs++
-						if len(vs) > 0 {
+						if vs := axeFile(t, ctx, source, filepath.Join(out, th, page), width, scheme); len(vs) > 0 {
 							t.Errorf("%s %s %s %dpx: %d violations:%s", th, page, scheme, width, len(vs), describe(vs))
 						}
 					}

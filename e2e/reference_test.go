@@ -36,16 +36,21 @@ trust_request_id = %v
 // xssPayloads are sent in the path, the Host header and X-Request-ID.
 var xssPayloads = []string{`<script>alert(1)</script>`, `"><svg onload=alert(1)>`, `&lt;b&gt;x&#34;`}
 
-// elements lists a page's elements with their attribute names: a payload
-// that became markup adds an element or an attribute.
-func elements(t *testing.T, page string) []string {
+func parseHTML(t *testing.T, page string) *html.Node {
 	t.Helper()
 	doc, err := html.Parse(strings.NewReader(page))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return doc
+}
+
+// elements lists a page's elements with their attribute names: a payload
+// that became markup adds an element or an attribute.
+func elements(t *testing.T, page string) []string {
+	t.Helper()
 	var out []string
-	for n := range doc.Descendants() {
+	for n := range parseHTML(t, page).Descendants() {
 		if n.Type == html.ElementNode {
 			e := n.Data
 			for _, a := range n.Attr {
@@ -61,12 +66,8 @@ func elements(t *testing.T, page string) []string {
 // position: request ID, time, host, path.
 func referenceText(t *testing.T, page string) []string {
 	t.Helper()
-	doc, err := html.Parse(strings.NewReader(page))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for n := range doc.Descendants() {
+	for n := range parseHTML(t, page).Descendants() {
 		if n.Type == html.ElementNode && n.Data == "dd" {
 			var b strings.Builder
 			for c := range n.Descendants() {
@@ -199,16 +200,8 @@ func checkReference(t *testing.T, s *server, log string) {
 
 func TestReferenceNginx(t *testing.T) {
 	t.Parallel()
-	bin := need(t, "nginx")
-	prefix := tempDir(t)
-	out := filepath.Join(prefix, "error pages")
-	buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, false)})
-	port := freePort(t)
-	conf := strings.Replace(nginxConf(prefix, out, port), "    access_log off;\n",
-		fmt.Sprintf("    log_format rid '$request_id $status \"$request\"';\n    access_log %s/logs/access.log rid;\n", prefix), 1)
-	s := startNginx(t, prefix, port, conf)
-	_ = bin
-	checkReference(t, s, filepath.Join(prefix, "logs/access.log"))
+	s, log, out := referenceNginx(t, false, "$request_id")
+	checkReference(t, s, log)
 	checkFilledPages(t, s, out)
 }
 
@@ -276,15 +269,35 @@ CustomLog %s/logs/access.log rid
 `, prefix)
 }
 
-func TestReferenceApache(t *testing.T) {
-	t.Parallel()
+// referenceApache starts Apache with the Reference project's server
+// configuration and returns it with its access log.
+func referenceApache(t *testing.T, trust bool) (*server, string) {
 	bin := need(t, "apache2", "httpd")
 	prefix := tempDir(t)
 	out := filepath.Join(prefix, "error pages")
-	buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, false)})
+	buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, trust)})
 	siteFiles(t, prefix)
 	s := startApache(t, bin, prefix, referenceModules(prefix)+fmt.Sprintf("Include %q\n", filepath.Join(out, "apache/errpages.conf")))
-	checkReference(t, s, filepath.Join(prefix, "logs/access.log"))
+	return s, filepath.Join(prefix, "logs/access.log")
+}
+
+// referenceNginx starts nginx with the Reference project, logging logVar
+// first on each access log line, and returns it with the log.
+func referenceNginx(t *testing.T, trust bool, logVar string) (*server, string, string) {
+	need(t, "nginx")
+	prefix := tempDir(t)
+	out := filepath.Join(prefix, "error pages")
+	buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, trust)})
+	port := freePort(t)
+	conf := strings.Replace(nginxConf(prefix, out, port), "    access_log off;\n",
+		fmt.Sprintf("    log_format rid '%s $status \"$request\"';\n    access_log %s/logs/access.log rid;\n", logVar, prefix), 1)
+	return startNginx(t, prefix, port, conf), filepath.Join(prefix, "logs/access.log"), out
+}
+
+func TestReferenceApache(t *testing.T) {
+	t.Parallel()
+	s, log := referenceApache(t, false)
+	checkReference(t, s, log)
 }
 
 // TestReferenceApacheHtaccess: the .htaccess variant fills the block in
@@ -323,23 +336,12 @@ func TestReferenceTrustRequestID(t *testing.T) {
 	}
 	t.Run("nginx", func(t *testing.T) {
 		t.Parallel()
-		need(t, "nginx")
-		prefix := tempDir(t)
-		out := filepath.Join(prefix, "errpages")
-		buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, true)})
-		port := freePort(t)
-		conf := strings.Replace(nginxConf(prefix, out, port), "    access_log off;\n",
-			fmt.Sprintf("    log_format rid '$errpages_rid $status \"$request\"';\n    access_log %s/logs/access.log rid;\n", prefix), 1)
-		check(t, startNginx(t, prefix, port, conf), filepath.Join(prefix, "logs/access.log"))
+		s, log, _ := referenceNginx(t, true, "$errpages_rid")
+		check(t, s, log)
 	})
 	t.Run("apache", func(t *testing.T) {
 		t.Parallel()
-		bin := need(t, "apache2", "httpd")
-		prefix := tempDir(t)
-		out := filepath.Join(prefix, "errpages")
-		buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, true)})
-		siteFiles(t, prefix)
-		s := startApache(t, bin, prefix, referenceModules(prefix)+fmt.Sprintf("Include %q\n", filepath.Join(out, "apache/errpages.conf")))
-		check(t, s, filepath.Join(prefix, "logs/access.log"))
+		s, log := referenceApache(t, true)
+		check(t, s, log)
 	})
 }
