@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,7 +28,7 @@ codes = [404, 500, 503]
 reference = true
 reference_path = true
 [server]
-targets = ["nginx", "apache"]
+targets = ["nginx", "apache", "caddy"]
 url_prefix = "/static/errors/"
 root = %q
 trust_request_id = %v
@@ -118,6 +120,12 @@ func rawGet(t *testing.T, s *server, target string, headers ...string) (status i
 	return status, body
 }
 
+// firstField reads request IDs from an access log whose lines start with
+// the ID.
+func firstField(log string) func(*testing.T, string) string {
+	return func(t *testing.T, marker string) string { return loggedID(t, log, marker) }
+}
+
 // loggedID waits for the access log line of the request with the given
 // marker in its path and returns its first field, the logged request ID.
 func loggedID(t *testing.T, log, marker string) string {
@@ -142,7 +150,7 @@ func loggedID(t *testing.T, log, marker string) string {
 
 // checkReference requests missing pages with hostile values and checks
 // the filled-in block: the ID the server logged, the path, no new markup.
-func checkReference(t *testing.T, s *server, log string) {
+func checkReference(t *testing.T, s *server, logged func(t *testing.T, marker string) string) {
 	t.Helper()
 	_, clean := rawGet(t, s, "/clean-marker")
 	want := elements(t, clean)
@@ -165,7 +173,7 @@ func checkReference(t *testing.T, s *server, log string) {
 			t.Errorf("%s: Reference items %q, want 4", target, ref)
 			continue
 		}
-		if id := loggedID(t, log, marker); ref[0] != id || id == "" || strings.ContainsAny(id, `<>"`) {
+		if id := logged(t, marker); ref[0] != id || id == "" || strings.ContainsAny(id, `<>"`) {
 			t.Errorf("%s: the page shows request ID %q, the access log %q", target, ref[0], id)
 		}
 		if _, err := time.Parse("2006-01-02 15:04:05 UTC", ref[1]); err != nil {
@@ -201,7 +209,7 @@ func checkReference(t *testing.T, s *server, log string) {
 func TestReferenceNginx(t *testing.T) {
 	t.Parallel()
 	s, log, out := referenceNginx(t, false, "$request_id")
-	checkReference(t, s, log)
+	checkReference(t, s, firstField(log))
 	checkFilledPages(t, s, out)
 }
 
@@ -297,7 +305,7 @@ func referenceNginx(t *testing.T, trust bool, logVar string) (*server, string, s
 func TestReferenceApache(t *testing.T) {
 	t.Parallel()
 	s, log := referenceApache(t, false)
-	checkReference(t, s, log)
+	checkReference(t, s, firstField(log))
 }
 
 // TestReferenceApacheHtaccess: the .htaccess variant fills the block in
@@ -311,7 +319,7 @@ func TestReferenceApacheHtaccess(t *testing.T) {
 	setupHtaccess(t, prefix, out, "static/errors")
 	allow := fmt.Sprintf("<Directory %q>\n    AllowOverride FileInfo Options=IncludesNOEXEC\n</Directory>\n", filepath.Join(prefix, "site/static/errors"))
 	s := startApache(t, bin, prefix, referenceModules(prefix)+allow)
-	checkReference(t, s, filepath.Join(prefix, "logs/access.log"))
+	checkReference(t, s, firstField(filepath.Join(prefix, "logs/access.log")))
 }
 
 // TestReferenceTrustRequestID: with trust_request_id, an X-Request-ID of
@@ -343,5 +351,50 @@ func TestReferenceTrustRequestID(t *testing.T) {
 		t.Parallel()
 		s, log := referenceApache(t, true)
 		check(t, s, log)
+	})
+}
+
+// TestReferenceCaddy: Caddy's copies of the pages are filled in by its
+// templates; its JSON access log has the ID as the X-Request-ID response
+// header.
+func TestReferenceCaddy(t *testing.T) {
+	t.Parallel()
+	bin := need(t, "caddy")
+	prefix := tempDir(t)
+	out := filepath.Join(prefix, "error pages")
+	buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, false)})
+	siteFiles(t, prefix)
+	port := freePort(t)
+	log := filepath.Join(prefix, "logs/access.log")
+	conf := filepath.Join(prefix, "Caddyfile")
+	// Any Host, so that hostile ones reach the site too.
+	caddy := strings.Replace(caddyfile(prefix, out, port), fmt.Sprintf("http://127.0.0.1:%d {\n", port),
+		fmt.Sprintf("http://:%d {\n    bind 127.0.0.1\n", port), 1)
+	write(t, conf, strings.Replace(caddy, "    file_server\n",
+		fmt.Sprintf("    file_server\n    log {\n        output file %q\n    }\n", log), 1))
+	cmd := exec.Command(bin, "run", "--config", conf, "--adapter", "caddyfile")
+	cmd.Env = caddyEnv(prefix)
+	s := start(t, cmd, port, filepath.Join(prefix, "logs/caddy.log"))
+	checkReference(t, s, func(t *testing.T, marker string) string {
+		ctx := testContext(t)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			data, _ := os.ReadFile(log)
+			for _, line := range strings.Split(string(data), "\n") {
+				var e struct {
+					Request     struct{ URI string }
+					RespHeaders map[string][]string `json:"resp_headers"`
+				}
+				if json.Unmarshal([]byte(line), &e) == nil && strings.Contains(e.Request.URI, marker) {
+					return strings.Join(e.RespHeaders["X-Request-Id"], ",")
+				}
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("no access log line for %s:\n%s", marker, data)
+			case <-tick.C:
+			}
+		}
 	})
 }

@@ -396,7 +396,7 @@ func (b *brand) serverFile(f servers.File, pages map[pageKey]*Page) (ManifestFil
 		if data, err = r.Wrap(data); err != nil {
 			return mf, nil, err
 		}
-		mf.Format = "http"
+		mf.Format = r.Format
 	}
 	return mf, data, nil
 }

@@ -51,17 +51,13 @@ type pageData struct {
 // directives afterwards (html/template and the minifier drop comments).
 type referenceData struct{ ID, Time, Host, Path string }
 
-// The Reference block's directives use the names of Apache's mod_include;
-// nginx reads the same directives (it lowers variable names), and the
-// server configuration defines unique_id and the path. In Apache the path
-// is the one SetEnvIf saved on the original request, two redirects back
-// (the error document, then its language variant). echo entity-encodes by
-// default in both servers.
+// referenceSSI replaces the placeholders by the directives the servers
+// fill in.
 var referenceSSI = strings.NewReplacer(
-	"\ue000id\ue000", `<!--#echo var="UNIQUE_ID" -->`,
-	"\ue000time\ue000", `<!--#config timefmt="%Y-%m-%d %H:%M:%S UTC" --><!--#echo var="DATE_GMT" -->`,
-	"\ue000host\ue000", `<!--#echo var="HTTP_HOST" -->`,
-	"\ue000path\ue000", `<!--#echo var="REDIRECT_REDIRECT_ERRPAGES_PATH" -->`,
+	"\ue000id\ue000", servers.ReferenceDirective("id"),
+	"\ue000time\ue000", servers.ReferenceDirective("time"),
+	"\ue000host\ue000", servers.ReferenceDirective("host"),
+	"\ue000path\ue000", servers.ReferenceDirective("path"),
 )
 
 func newReferenceData(path bool) *referenceData {

@@ -37,7 +37,49 @@ func caddy(s Site) []File {
 		"block has one handle_errors: merge this one into yours if it has one.",
 	))
 	b.WriteString(s.caddyHandleErrors())
-	return []File{{Path: "caddy/errpages.caddy", Kind: "caddy", Data: []byte(b.String())}}
+	files := []File{{Path: "caddy/errpages.caddy", Kind: "caddy", Data: []byte(b.String())}}
+	if s.Reference {
+		files = append(files, s.caddyPages()...)
+	}
+	return files
+}
+
+// Caddy fills in the Reference block with its templates, between these
+// delimiters, which no page contains otherwise.
+const caddyOpen, caddyClose = "[[errpages:", "]]"
+
+// caddyActions are the template actions that replace the Reference
+// block's directives in Caddy's copies of the pages. The request ID is the
+// one Caddy's access log shows as the X-Request-ID response header; html
+// escapes what the client sent.
+var caddyActions = map[string]string{
+	"id":   `placeholder "http.request.uuid"`,
+	"time": `now.UTC.Format "2006-01-02 15:04:05 UTC"`,
+	"host": `html .Host`,
+	"path": `html .OriginalReq.URL.Path`,
+}
+
+// caddyPages are Caddy's copies of the pages when the Reference block is
+// on: the HTML with template actions in place of the server-side include
+// directives, and the problem+json documents beside them.
+func (s Site) caddyPages() []File {
+	var files []File
+	fill := func(page []byte) ([]byte, error) {
+		out := string(page)
+		for field, action := range caddyActions {
+			out = strings.ReplaceAll(out, ReferenceDirective(field), caddyOpen+" "+action+" "+caddyClose)
+		}
+		return []byte(out), nil
+	}
+	for _, l := range s.Locales {
+		for _, c := range s.Codes {
+			dir := fmt.Sprintf("caddy/pages/%s/%d", l, c)
+			files = append(files,
+				File{Path: dir + ".html", Kind: "caddy", Page: &PageRef{Locale: l, Code: c, Sub: -1, Wrap: fill, Format: "html"}},
+				File{Path: dir + ".json", Kind: "caddy", Page: &PageRef{Locale: l, Code: c, Sub: -1, JSON: true}})
+		}
+	}
+	return files
 }
 
 // caddyHandleErrors is the handle_errors block, shared by the Caddy target
@@ -69,12 +111,22 @@ func (s Site) caddyHandleErrors() string {
 		}
 	}
 	b.WriteString("            default no-store\n        }\n")
-	fmt.Fprintf(&b, "        root * \"%s\"\n", s.pagesDir())
+	if s.Reference {
+		fmt.Fprintf(&b, "        root * \"%s/caddy/pages\"\n", strings.TrimSuffix(s.Root, "/"))
+		b.WriteString("        # The Reference block: Caddy's templates fill in the request ID (sent as\n")
+		b.WriteString("        # X-Request-ID, so the access log has it), the time, the host and the path.\n")
+		fmt.Fprintf(&b, "        templates {\n            between \"%s\" \"%s\"\n        }\n", caddyOpen, caddyClose)
+	} else {
+		fmt.Fprintf(&b, "        root * \"%s\"\n", s.pagesDir())
+	}
 	b.WriteString("        rewrite * /{errpages_lang}/{err.status_code}.{errpages_fmt}\n")
 	b.WriteString("        header {\n")
 	b.WriteString("            Content-Language {errpages_lang}\n")
 	b.WriteString("            Vary \"Accept-Language, Accept\"\n")
 	b.WriteString("            Cache-Control {errpages_cache}\n")
+	if s.Reference {
+		b.WriteString("            X-Request-ID {http.request.uuid}\n")
+	}
 	for _, h := range s.Headers {
 		fmt.Fprintf(&b, "            %s %s\n", h.Name, quote(h.Value))
 	}

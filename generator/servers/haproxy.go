@@ -120,7 +120,7 @@ func haproxy(s Site) []File {
 			for _, c := range codes {
 				p := fmt.Sprintf("haproxy/errors/%s/%d.%s", l, c, ext)
 				fmt.Fprintf(&b, "    errorfile %d \"%s/%s\"\n", c, strings.TrimSuffix(s.Root, "/"), p)
-				files = append(files, File{Path: p, Kind: "haproxy", Page: &PageRef{Locale: l, Code: c, Sub: -1, JSON: json, Wrap: s.haproxyResponse(p, l, c, json)}})
+				files = append(files, File{Path: p, Kind: "haproxy", Page: &PageRef{Locale: l, Code: c, Sub: -1, JSON: json, Wrap: s.haproxyResponse(p, l, c, json), Format: "http"}})
 			}
 		}
 	}

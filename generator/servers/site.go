@@ -91,7 +91,9 @@ type PageRef struct {
 	JSON bool
 	// Wrap, when set, turns the page into the file's bytes (HAProxy's raw
 	// HTTP response); it fails when the result does not fit the server.
-	Wrap func(page []byte) ([]byte, error)
+	// Format is then the file's format in the manifest, e.g. "http".
+	Wrap   func(page []byte) ([]byte, error)
+	Format string
 }
 
 // A target is one server's configuration writer. Each lives in its own
@@ -307,3 +309,21 @@ func luaString(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// referenceDirectives are the server-side include directives of a page's
+// Reference block, by field. They use the names of Apache's mod_include;
+// nginx reads the same directives (it lowers variable names), and its
+// configuration defines unique_id and the path. In Apache the path is the
+// one SetEnvIf saved on the original request, two redirects back (the
+// error document, then its language variant). echo entity-encodes by
+// default in both servers. Caddy's copies replace them (caddyTemplate).
+var referenceDirectives = map[string]string{
+	"id":   `<!--#echo var="UNIQUE_ID" -->`,
+	"time": `<!--#config timefmt="%Y-%m-%d %H:%M:%S UTC" --><!--#echo var="DATE_GMT" -->`,
+	"host": `<!--#echo var="HTTP_HOST" -->`,
+	"path": `<!--#echo var="REDIRECT_REDIRECT_ERRPAGES_PATH" -->`,
+}
+
+// ReferenceDirective returns the directive a page's Reference block holds
+// for field: "id", "time", "host" or "path".
+func ReferenceDirective(field string) string { return referenceDirectives[field] }
