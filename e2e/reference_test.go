@@ -123,12 +123,19 @@ func rawGet(t *testing.T, s *server, target string, headers ...string) (status i
 // firstField reads request IDs from an access log whose lines start with
 // the ID.
 func firstField(log string) func(*testing.T, string) string {
-	return func(t *testing.T, marker string) string { return loggedID(t, log, marker) }
+	return func(t *testing.T, marker string) string {
+		return loggedID(t, log, func(line string) (string, bool) {
+			if strings.Contains(line, marker) {
+				return strings.Fields(line)[0], true
+			}
+			return "", false
+		})
+	}
 }
 
-// loggedID waits for the access log line of the request with the given
-// marker in its path and returns its first field, the logged request ID.
-func loggedID(t *testing.T, log, marker string) string {
+// loggedID waits until id finds the request's line in the access log and
+// returns the ID it read there.
+func loggedID(t *testing.T, log string, id func(line string) (string, bool)) string {
 	t.Helper()
 	ctx := testContext(t)
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -136,13 +143,13 @@ func loggedID(t *testing.T, log, marker string) string {
 	for {
 		data, _ := os.ReadFile(log)
 		for _, line := range strings.Split(string(data), "\n") {
-			if strings.Contains(line, marker) {
-				return strings.Fields(line)[0]
+			if v, ok := id(line); ok {
+				return v
 			}
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("no access log line for %s in %s:\n%s", marker, log, data)
+			t.Fatalf("the request's line is not in %s:\n%s", log, data)
 		case <-tick.C:
 		}
 	}
@@ -336,7 +343,7 @@ func TestReferenceTrustRequestID(t *testing.T) {
 			marker := fmt.Sprintf("/trust-%d", i)
 			_, body := rawGet(t, s, marker, "X-Request-ID: "+c.header)
 			ref := referenceText(t, body)
-			id := loggedID(t, log, marker)
+			id := firstField(log)(t, marker)
 			if len(ref) == 0 || ref[0] != id || c.want != "" && id != c.want || c.want == "" && id == c.header {
 				t.Errorf("X-Request-ID %.20q: shown %q, logged %q, want %q", c.header, ref, id, c.want)
 			}
@@ -376,25 +383,15 @@ func TestReferenceCaddy(t *testing.T) {
 	cmd.Env = caddyEnv(prefix)
 	s := start(t, cmd, port, filepath.Join(prefix, "logs/caddy.log"))
 	checkReference(t, s, func(t *testing.T, marker string) string {
-		ctx := testContext(t)
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			data, _ := os.ReadFile(log)
-			for _, line := range strings.Split(string(data), "\n") {
-				var e struct {
-					Request     struct{ URI string }
-					RespHeaders map[string][]string `json:"resp_headers"`
-				}
-				if json.Unmarshal([]byte(line), &e) == nil && strings.Contains(e.Request.URI, marker) {
-					return strings.Join(e.RespHeaders["X-Request-Id"], ",")
-				}
+		return loggedID(t, log, func(line string) (string, bool) {
+			var e struct {
+				Request     struct{ URI string }
+				RespHeaders map[string][]string `json:"resp_headers"`
 			}
-			select {
-			case <-ctx.Done():
-				t.Fatalf("no access log line for %s:\n%s", marker, data)
-			case <-tick.C:
+			if json.Unmarshal([]byte(line), &e) != nil || !strings.Contains(e.Request.URI, marker) {
+				return "", false
 			}
-		}
+			return strings.Join(e.RespHeaders["X-Request-Id"], ","), true
+		})
 	})
 }
