@@ -77,7 +77,9 @@ func randomProject(seed uint64, base string) (out string, files map[string]strin
 	slices.Sort(codes)
 	fmt.Fprintf(&b, "codes = %s\n", strings.ReplaceAll(fmt.Sprint(codes), " ", ", "))
 	fmt.Fprintf(&b, "theme = %q\n", []string{"classic", "minimal", "terminal"}[r.IntN(3)])
+	fmt.Fprintf(&b, "page.reference = %v\npage.reference_path = %v\npage.owner_hints = %v\n", r.IntN(2) == 0, r.IntN(2) == 0, r.IntN(2) == 0)
 	b.WriteString("[server]\n")
+	fmt.Fprintf(&b, "trust_request_id = %v\n", r.IntN(2) == 0)
 	fmt.Fprintf(&b, "root = %s\nurl_prefix = %q\n", tomlString(out), urlPrefixes[r.IntN(len(urlPrefixes))])
 	fmt.Fprintf(&b, "targets = [%s]\n", quoted(pick([]string{"nginx", "apache", "iis", "haproxy", "caddy", "lighttpd", "traefik"}, 1, 7)))
 	var retry, cache []string

@@ -136,12 +136,12 @@ func (s Site) errorDocuments() string {
 	if s.Reference && s.TrustRequestID {
 		b.WriteString("# trust_request_id: an incoming X-Request-ID made of ID characters replaces\n")
 		b.WriteString("# mod_unique_id's UNIQUE_ID, in the Reference block and in %{UNIQUE_ID}e.\n")
-		b.WriteString("SetEnvIf X-Request-ID \"^([A-Za-z0-9._:-]{1,128})$\" UNIQUE_ID=$1\n")
+		b.WriteString("<IfModule setenvif_module>\n    SetEnvIf X-Request-ID \"^([A-Za-z0-9._:-]{1,128})$\" UNIQUE_ID=$1\n</IfModule>\n")
 	}
 	if s.ReferencePath {
 		b.WriteString("# The path the Reference block shows: saved on every request (mod_setenvif),\n")
 		b.WriteString("# read on the error page two redirects later.\n")
-		b.WriteString("SetEnvIf Request_URI \"^(.*)$\" ERRPAGES_PATH=$1\n")
+		b.WriteString("<IfModule setenvif_module>\n    SetEnvIf Request_URI \"^(.*)$\" ERRPAGES_PATH=$1\n</IfModule>\n")
 	}
 	for _, c := range s.codesFor("apache") {
 		fmt.Fprintf(&b, "ErrorDocument %d %s%d.var\n", c, s.URLPrefix, c)
