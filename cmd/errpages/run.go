@@ -36,7 +36,7 @@ Usage:
   errpages build [-c errpages.toml] [-o DIR] [--brand ID]... [--shard K/N] [-j N] [--no-wait]   build pages into DIR (default: dist)
   errpages check [-c errpages.toml] [--brand ID]...            validate everything, write nothing
   errpages serve [-c errpages.toml] [--addr 127.0.0.1:8080]   preview every page, live reload
-  errpages init [DIR]                                         start a project in DIR (default: .)
+  errpages init [--contact ADDRESS] [DIR]                     start a project in DIR (default: .)
   errpages schema                                             print the JSON Schema of errpages.toml
   errpages version                                            print the version
   errpages help [command]                                     show help
