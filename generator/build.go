@@ -182,7 +182,8 @@ func (c *counter) step() {
 type sink interface {
 	// startBrand says that the files of the brand with this ID come next.
 	startBrand(id string)
-	write(name string, data []byte) (ManifestFile, error)
+	// write writes data, whose SHA-256 is sum, under name.
+	write(name string, data []byte, sum [32]byte) (ManifestFile, error)
 	// brandWritten describes the files written since startBrand.
 	brandWritten(files []ManifestFile)
 }
@@ -193,8 +194,7 @@ type discard struct{}
 func (discard) startBrand(string)           {}
 func (discard) brandWritten([]ManifestFile) {}
 
-func (discard) write(name string, data []byte) (ManifestFile, error) {
-	sum := sha256.Sum256(data)
+func (discard) write(name string, data []byte, sum [32]byte) (ManifestFile, error) {
 	return ManifestFile{Path: name, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}, nil
 }
 
@@ -287,7 +287,7 @@ func (p *Project) writeGallery(w sink, brands []*brand) (ManifestFile, error) {
 	if err != nil {
 		return ManifestFile{}, err
 	}
-	mf, err := w.write("index.html", page)
+	mf, err := w.write("index.html", page, sha256.Sum256(page))
 	if err != nil {
 		return ManifestFile{}, err
 	}
@@ -321,8 +321,8 @@ func (p *Project) selectBrands(ids []string, shard Shard) ([]*brand, error) {
 // and returns them with paths relative to dir.
 func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, prog *counter, jobs int) ([]ManifestFile, error) {
 	var files []ManifestFile
-	put := func(mf ManifestFile, data []byte) error {
-		out, err := w.write(path.Join(dir, mf.Path), data)
+	put := func(mf ManifestFile, data []byte, sum [32]byte) error {
+		out, err := w.write(path.Join(dir, mf.Path), data, sum)
 		if err != nil {
 			return err
 		}
@@ -344,12 +344,13 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 		for _, f := range []struct {
 			kind, format string
 			data         []byte
-		}{{"page", "html", pg.HTML}, {"problem", "json", pg.JSON}} {
+			sum          [32]byte
+		}{{"page", "html", pg.HTML, pg.htmlSum}, {"problem", "json", pg.JSON, pg.jsonSum}} {
 			mf := ManifestFile{Path: fmt.Sprintf("pages/%s/%d.%s", k.locale, k.code, f.format), Kind: f.kind, Code: int(k.code), Locale: k.locale, Format: f.format}
 			if f.format == "html" {
 				mf.CSP = b.csp
 			}
-			if err := put(mf, f.data); err != nil {
+			if err := put(mf, f.data, f.sum); err != nil {
 				return nil, err
 			}
 		}
@@ -360,13 +361,13 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			return nil, err
 		}
 		for _, f := range sf {
-			mf, data, err := b.serverFile(f, pages)
+			mf, data, sum, err := b.serverFile(f, pages)
 			if sp := (*servers.Problem)(nil); errors.As(err, &sp) {
 				return nil, p.configError(b.Brand, sp.Msg, append([]string{"server"}, sp.Key...)...)
 			} else if err != nil {
 				return nil, err
 			}
-			if err := put(mf, data); err != nil {
+			if err := put(mf, data, sum); err != nil {
 				return nil, err
 			}
 		}
@@ -377,16 +378,17 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 // serverFile returns the manifest entry and bytes of a file a server
 // target asked for: its own configuration, or a copy of a rendered page,
 // possibly wrapped (HAProxy's raw HTTP responses).
-func (b *brand) serverFile(f servers.File, pages map[pageKey]*Page) (ManifestFile, []byte, error) {
+func (b *brand) serverFile(f servers.File, pages map[pageKey]*Page) (ManifestFile, []byte, [32]byte, error) {
 	mf, data := ManifestFile{Path: f.Path, Kind: f.Kind, Format: "conf"}, f.Data
 	r := f.Page
 	if r == nil {
-		return mf, data, nil
+		return mf, data, sha256.Sum256(data), nil
 	}
 	pg := pages[pageKey{LocaleTag(r.Locale), StatusCode(r.Code), r.Sub}]
 	mf.Code, mf.Locale, mf.Format, mf.CSP, data = r.Code, LocaleTag(r.Locale), "html", b.csp, pg.HTML
+	sum := pg.htmlSum
 	if r.JSON {
-		mf.Format, mf.CSP, data = "json", "", pg.JSON
+		mf.Format, mf.CSP, data, sum = "json", "", pg.JSON, pg.jsonSum
 	}
 	if r.Sub >= 0 {
 		mf.IISCode = fmt.Sprintf("%d.%d", r.Code, r.Sub)
@@ -394,11 +396,11 @@ func (b *brand) serverFile(f servers.File, pages map[pageKey]*Page) (ManifestFil
 	if r.Wrap != nil {
 		var err error
 		if data, err = r.Wrap(data); err != nil {
-			return mf, nil, err
+			return mf, nil, sum, err
 		}
-		mf.Format = r.Format
+		mf.Format, sum = r.Format, sha256.Sum256(data)
 	}
-	return mf, data, nil
+	return mf, data, sum, nil
 }
 
 // pageKeys lists the pages a brand renders: every locale × code, then
@@ -677,7 +679,7 @@ func previousFiles(out string) map[string]string {
 	return files
 }
 
-func (w *writer) write(name string, data []byte) (ManifestFile, error) {
+func (w *writer) write(name string, data []byte, sum [32]byte) (ManifestFile, error) {
 	full := filepath.Join(w.root, filepath.FromSlash(name))
 	// Most files share a folder with the one before: create each once.
 	if dir := filepath.Dir(full); !w.made[dir] {
@@ -689,7 +691,6 @@ func (w *writer) write(name string, data []byte) (ManifestFile, error) {
 		}
 		w.made[dir] = true
 	}
-	sum := sha256.Sum256(data)
 	hexSum := hex.EncodeToString(sum[:])
 	if w.seen == nil {
 		w.seen = map[[32]byte]string{}
@@ -736,7 +737,7 @@ func writeManifest(w sink, dir string, m Manifest) (ManifestFile, error) {
 		buf.Write(line)
 	}
 	buf.WriteString("\n  ]\n}\n")
-	mf, err := w.write(path.Join(dir, ManifestName), buf.Bytes())
+	mf, err := w.write(path.Join(dir, ManifestName), buf.Bytes(), sha256.Sum256(buf.Bytes()))
 	mf.Path, mf.Kind, mf.Format = ManifestName, "manifest", "json"
 	return mf, err
 }
@@ -835,8 +836,8 @@ type File struct {
 // memory is the sink of Render.
 type memory struct{ files map[string]*File }
 
-func (m *memory) write(name string, data []byte) (ManifestFile, error) {
-	mf, _ := discard{}.write(name, data)
+func (m *memory) write(name string, data []byte, sum [32]byte) (ManifestFile, error) {
+	mf, _ := discard{}.write(name, data, sum)
 	m.files[name] = &File{ManifestFile: mf, Data: data}
 	return mf, nil
 }

@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"github.com/errpages/errpages/generator/servers"
@@ -18,6 +19,10 @@ type Page struct {
 	Code   StatusCode
 	HTML   []byte // minified, self-contained HTML
 	JSON   []byte // RFC 9457 problem details
+
+	// Their SHA-256, computed once: the same page is written many times
+	// (IIS language folders, lighttpd's copies).
+	htmlSum, jsonSum [32]byte
 }
 
 // pageData is what a theme's page.html sees.
@@ -155,7 +160,8 @@ func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (
 	if err != nil {
 		return nil, err
 	}
-	return &Page{Locale: locale, Code: code, HTML: html, JSON: append(js, '\n')}, nil
+	js = append(js, '\n')
+	return &Page{Locale: locale, Code: code, HTML: html, JSON: js, htmlSum: sha256.Sum256(html), jsonSum: sha256.Sum256(js)}, nil
 }
 
 // pageData collects what the theme's page.html shows: the code's text in
