@@ -134,7 +134,7 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 		return Summary{}, err
 	}
 	removeStale(parent, base)
-	tmp, err := os.MkdirTemp(parent, "."+base+".errpages-")
+	tmp, err := os.MkdirTemp(parent, "."+base+tempInfix)
 	if err != nil {
 		return Summary{}, fmt.Errorf("%s: cannot create the output folder: %w", out, err)
 	}
@@ -142,7 +142,7 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return Summary{}, err
 	}
-	state := filepath.Join(parent, "."+base+".errpages.state")
+	state := beside(parent, base, ".state")
 	w := &writer{root: tmp, prevRoot: out, known: readStamps(state), stamps: map[string]stamp{}}
 	sum, err := p.generate(ctx, w, brands, opts)
 	if err != nil {
@@ -563,6 +563,7 @@ type writer struct {
 
 // startBrand forgets the previous brand's files, so memory stays flat as
 // brands grow, and reads this brand's manifest of the previous output.
+// Build calls it before any write.
 func (w *writer) startBrand(id string) {
 	w.seen = map[[32]byte]string{}
 	w.prevPrefix = ""
@@ -617,9 +618,7 @@ func (w *writer) linkPrevious(name, full string, data []byte) bool {
 	if os.Link(old, full) != nil {
 		return false
 	}
-	if w.stamps != nil {
-		w.stamps[name] = st
-	}
+	w.stamps[name] = st
 	return true
 }
 
@@ -686,20 +685,14 @@ func (w *writer) write(name string, data []byte, sum [32]byte) (ManifestFile, er
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return ManifestFile{}, err
 		}
-		if w.made == nil {
-			w.made = map[string]bool{}
-		}
 		w.made[dir] = true
 	}
-	hexSum := hex.EncodeToString(sum[:])
-	if w.seen == nil {
-		w.seen = map[[32]byte]string{}
-	}
-	if w.prev[strings.TrimPrefix(name, w.prevPrefix)] == hexSum && w.linkPrevious(name, full, data) {
+	mf := ManifestFile{Path: name, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}
+	if w.prev[strings.TrimPrefix(name, w.prevPrefix)] == mf.SHA256 && w.linkPrevious(name, full, data) {
 		if _, ok := w.seen[sum]; !ok {
 			w.seen[sum] = full
 		}
-		return ManifestFile{Path: name, Bytes: len(data), SHA256: hexSum}, nil
+		return mf, nil
 	}
 	if first, ok := w.seen[sum]; !ok || os.Link(first, full) != nil {
 		if err := os.WriteFile(full, data, 0o644); err != nil {
@@ -709,7 +702,7 @@ func (w *writer) write(name string, data []byte, sum [32]byte) (ManifestFile, er
 			w.seen[sum] = full
 		}
 	}
-	return ManifestFile{Path: name, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}, nil
+	return mf, nil
 }
 
 // writeManifest writes m with one line per file: easy to diff and to grep,
@@ -792,13 +785,23 @@ func verifyTree(dir string, files int) error {
 	return nil
 }
 
+// tempInfix marks a build's temporary folder, ".<base>.errpages-<random>",
+// beside the output folder.
+const tempInfix = ".errpages-"
+
+// beside names a file errpages keeps beside the output folder base (its
+// lock, its rebuild state): ".<base>.errpages<suffix>", never inside it.
+func beside(parent, base, suffix string) string {
+	return filepath.Join(parent, "."+base+".errpages"+suffix)
+}
+
 // removeStale deletes the temporary folders of builds of base that were
 // killed; the caller holds the output's lock. It matches names by prefix:
 // base may contain glob characters.
 func removeStale(parent, base string) {
 	entries, _ := os.ReadDir(parent)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "."+base+".errpages-") {
+		if strings.HasPrefix(e.Name(), "."+base+tempInfix) {
 			os.RemoveAll(filepath.Join(parent, e.Name()))
 		}
 	}

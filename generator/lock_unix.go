@@ -19,7 +19,7 @@ import (
 // it, lockOutput fails if noWait, and otherwise calls waiting once and waits
 // until the lock is free or ctx ends.
 func lockOutput(ctx context.Context, parent, base string, noWait bool, waiting func()) (unlock func(), err error) {
-	name := filepath.Join(parent, "."+base+".errpages.lock")
+	name := beside(parent, base, ".lock")
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("%s: cannot lock the output folder: %w", filepath.Join(parent, base), err)
