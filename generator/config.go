@@ -245,17 +245,7 @@ func topKeys(keys []toml.Key) []toml.Key {
 // is set in the brand's own table rather than inherited from the top level.
 func (b *Brand) validate(file string, src []byte, own func(key ...string) bool) error {
 	var errs errorList
-	prefix := toml.Key{}
-	if b.ID != "" {
-		prefix = toml.Key{"brands", b.ID}
-	}
-	at := func(key ...string) (int, int) {
-		k := append(slices.Clone(prefix), key...)
-		if line, col := keyPosition(src, k); line > 0 {
-			return line, col
-		}
-		return keyPosition(src, toml.Key(key))
-	}
+	at := func(key ...string) (int, int) { return brandKeyPosition(src, b.ID, key...) }
 	if b.Theme == "" || !safeName.MatchString(b.Theme) {
 		line, col := at("theme")
 		errs.addf(file, line, col, "theme %q: expected a theme name such as \"classic\" (letters, digits, '-' and '_')", b.Theme)
@@ -338,6 +328,18 @@ func (p Palette) contrastPairs() []colorPair {
 			colorPair{fg.k, "background", fg.c, p.Background})
 	}
 	return pairs
+}
+
+// brandKeyPosition returns the position in src of a key of brand id's
+// settings: in its [brands.<id>] table, else at the top level it inherits
+// from, else 0, 0.
+func brandKeyPosition(src []byte, id string, key ...string) (line, col int) {
+	if id != "" {
+		if line, col := keyPosition(src, append(toml.Key{"brands", id}, key...)); line > 0 {
+			return line, col
+		}
+	}
+	return keyPosition(src, toml.Key(key))
 }
 
 // validate checks the server settings of a brand that builds codes with

@@ -25,7 +25,6 @@ import (
 	"sync"
 	"text/template/parse"
 
-	"github.com/BurntSushi/toml"
 	"github.com/tdewolff/minify/v2"
 	"github.com/tdewolff/minify/v2/css"
 	"github.com/tdewolff/minify/v2/html"
@@ -245,7 +244,7 @@ func (p *Project) loadContent(needed func(LocaleTag) bool) error {
 func (p *Project) resolveBrand(b Brand, themes map[string]*theme) (*brand, error) {
 	bd := &brand{Brand: b}
 	var errs errorList
-	at := func(key string) (int, int) { return p.keyAt(b, key) }
+	at := func(key string) (int, int) { return brandKeyPosition(p.configSrc, b.ID, key) }
 	bd.locales = b.Locales
 	if len(bd.locales) == 0 {
 		bd.locales = slices.Sorted(maps.Keys(p.locales))
@@ -382,22 +381,10 @@ func (p *Project) loadTheme(name string) (*theme, error) {
 	return &theme{page: tmpl, file: page.display, css: string(cssText), cssFile: style.display, uiKeys: templateUIKeys(trees)}, nil
 }
 
-// keyAt returns the position of a key of brand b's settings in the
-// configuration: in its [brands.<id>] table, else at the top level, else
-// 0, 0.
-func (p *Project) keyAt(b Brand, key ...string) (line, col int) {
-	if b.ID != "" {
-		if line, col := keyPosition(p.configSrc, append(toml.Key{"brands", b.ID}, key...)); line > 0 {
-			return line, col
-		}
-	}
-	return keyPosition(p.configSrc, toml.Key(key))
-}
-
 // configError is a problem with brand b's setting key, at its position in
 // the configuration.
 func (p *Project) configError(b Brand, msg string, key ...string) *Error {
-	line, col := p.keyAt(b, key...)
+	line, col := brandKeyPosition(p.configSrc, b.ID, key...)
 	if b.ID != "" {
 		msg = fmt.Sprintf("brand %q: %s", b.ID, msg)
 	}
