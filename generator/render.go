@@ -6,11 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"github.com/errpages/errpages/generator/servers"
 	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/errpages/errpages/generator/servers"
 )
 
 // Page is one rendered error page in both formats.
@@ -56,19 +57,24 @@ type pageData struct {
 // directives afterwards (html/template and the minifier drop comments).
 type referenceData struct{ ID, Time, Host, Path string }
 
+// placeholder is the text a Reference field stands as until the page is
+// minified: it survives escaping and minifying, and no page holds it.
+func placeholder(field string) string { return "\ue000" + field + "\ue000" }
+
 // referenceSSI replaces the placeholders by the directives the servers
 // fill in.
-var referenceSSI = strings.NewReplacer(
-	"\ue000id\ue000", servers.ReferenceDirective("id"),
-	"\ue000time\ue000", servers.ReferenceDirective("time"),
-	"\ue000host\ue000", servers.ReferenceDirective("host"),
-	"\ue000path\ue000", servers.ReferenceDirective("path"),
-)
+var referenceSSI = func() *strings.Replacer {
+	var pairs []string
+	for _, f := range []string{"id", "time", "host", "path"} {
+		pairs = append(pairs, placeholder(f), servers.ReferenceDirective(f))
+	}
+	return strings.NewReplacer(pairs...)
+}()
 
 func newReferenceData(path bool) *referenceData {
-	r := &referenceData{ID: "\ue000id\ue000", Time: "\ue000time\ue000", Host: "\ue000host\ue000"}
+	r := &referenceData{ID: placeholder("id"), Time: placeholder("time"), Host: placeholder("host")}
 	if path {
-		r.Path = "\ue000path\ue000"
+		r.Path = placeholder("path")
 	}
 	return r
 }

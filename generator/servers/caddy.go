@@ -48,29 +48,23 @@ func caddy(s Site) []File {
 // delimiters, which no page contains otherwise.
 const caddyOpen, caddyClose = "[[errpages:", "]]"
 
-// caddyActions are the template actions that replace the Reference
-// block's directives in Caddy's copies of the pages. The request ID is the
-// one Caddy's access log shows as the X-Request-ID response header; html
+// caddyTemplate replaces the Reference block's directives in Caddy's
+// copies of the pages with template actions. The request ID is the one
+// Caddy's access log shows as the X-Request-ID response header; html
 // escapes what the client sent.
-var caddyActions = map[string]string{
-	"id":   `placeholder "http.request.uuid"`,
-	"time": `now.UTC.Format "2006-01-02 15:04:05 UTC"`,
-	"host": `html .Host`,
-	"path": `html .OriginalReq.URL.Path`,
-}
+var caddyTemplate = strings.NewReplacer(
+	ReferenceDirective("id"), caddyOpen+` placeholder "http.request.uuid" `+caddyClose,
+	ReferenceDirective("time"), caddyOpen+` now.UTC.Format "2006-01-02 15:04:05 UTC" `+caddyClose,
+	ReferenceDirective("host"), caddyOpen+` html .Host `+caddyClose,
+	ReferenceDirective("path"), caddyOpen+` html .OriginalReq.URL.Path `+caddyClose,
+)
 
 // caddyPages are Caddy's copies of the pages when the Reference block is
 // on: the HTML with template actions in place of the server-side include
 // directives, and the problem+json documents beside them.
 func (s Site) caddyPages() []File {
 	var files []File
-	fill := func(page []byte) ([]byte, error) {
-		out := string(page)
-		for field, action := range caddyActions {
-			out = strings.ReplaceAll(out, ReferenceDirective(field), caddyOpen+" "+action+" "+caddyClose)
-		}
-		return []byte(out), nil
-	}
+	fill := func(page []byte) ([]byte, error) { return []byte(caddyTemplate.Replace(string(page))), nil }
 	for _, l := range s.Locales {
 		for _, c := range s.Codes {
 			dir := fmt.Sprintf("caddy/pages/%s/%d", l, c)
