@@ -213,7 +213,7 @@ func (p *Project) pageData(b *brand, chain []LocaleTag, locale LocaleTag, code S
 		// The page opens with its own cause, and its steps are those of
 		// the status whose advice fits the cause, without that status's
 		// questions.
-		d.Summary, d.Cause = d.Cause, ""
+		d.Summary = d.Cause
 		help = StatusCode(servers.HelpFor(int(code), sub))
 	}
 	if c := p.findContent(chain, help); c != nil {
