@@ -323,6 +323,15 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
+// brandPrefix names a brand at the start of a message; the single brand
+// of a project without [brands] has no name.
+func brandPrefix(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "brand " + id + ": "
+}
+
 // printTitleOnly says which codes have pages without steps: a count, or
 // with all the codes of each brand.
 func printTitleOnly(w io.Writer, titleOnly map[string][]generator.StatusCode, all bool) {
@@ -331,11 +340,7 @@ func printTitleOnly(w io.Writer, titleOnly map[string][]generator.StatusCode, al
 		codes := titleOnly[id]
 		n += len(codes)
 		if all {
-			brand := ""
-			if id != "" {
-				brand = "brand " + id + ": "
-			}
-			fmt.Fprintf(w, "errpages: %s%d code(s) show their title and summary only, without steps: %v\n", brand, len(codes), codes)
+			fmt.Fprintf(w, "errpages: %s%d code(s) show their title and summary only, without steps: %v\n", brandPrefix(id), len(codes), codes)
 		}
 	}
 	if n > 0 && !all {
@@ -351,11 +356,7 @@ func printOmitted(w io.Writer, omitted []generator.Omitted, all bool) {
 	}
 	if all {
 		for _, o := range omitted {
-			brand := ""
-			if o.Brand != "" {
-				brand = "brand " + o.Brand + ": "
-			}
-			fmt.Fprintf(w, "errpages: %s%s leaves out %d: %s\n", brand, o.Target, o.Code, o.Why)
+			fmt.Fprintf(w, "errpages: %s%s leaves out %d: %s\n", brandPrefix(o.Brand), o.Target, o.Code, o.Why)
 		}
 		return
 	}
