@@ -109,32 +109,34 @@ type target interface {
 
 // registry holds the targets in the order of the default configuration,
 // the order of their ranks.
-var registry []target
+var registry []ranked
 
-var ranks = map[target]int{}
+type ranked struct {
+	rank int
+	target
+}
 
 // register adds a target from its file's init function. rank places it in
 // the default order of targets, and so in the order of the manifest.
 func register(rank int, t target) {
-	ranks[t] = rank
-	i, _ := slices.BinarySearchFunc(registry, rank, func(t target, r int) int { return ranks[t] - r })
-	registry = slices.Insert(registry, i, t)
+	i, _ := slices.BinarySearchFunc(registry, rank, func(e ranked, r int) int { return e.rank - r })
+	registry = slices.Insert(registry, i, ranked{rank, t})
 }
 
 // Targets returns the names of the servers this package writes
 // configuration for.
 func Targets() []string {
 	names := make([]string, len(registry))
-	for i, t := range registry {
-		names[i] = t.name()
+	for i, e := range registry {
+		names[i] = e.name()
 	}
 	return names
 }
 
 func lookup(name string) (target, error) {
-	for _, t := range registry {
-		if t.name() == name {
-			return t, nil
+	for _, e := range registry {
+		if e.name() == name {
+			return e.target, nil
 		}
 	}
 	return nil, fmt.Errorf("unknown server target %q (known: %s)", name, strings.Join(Targets(), ", "))
