@@ -42,7 +42,7 @@ func cspServer(t *testing.T, out string, policy func(csp string) string) *httpte
 // policy, the page's language (its fonts and direction), and the text of
 // every inline style and script element and of every style and event
 // handler attribute, as an HTML parser reads them.
-func cspKey(t *testing.T, page []byte, policy string) string {
+func cspKey(page []byte, policy string) string {
 	key := []string{policy}
 	z := html.NewTokenizer(bytes.NewReader(page))
 	inline := ""
@@ -124,7 +124,7 @@ func TestCSPInChromium(t *testing.T) {
 				t.Fatal(err)
 			}
 			pages++
-			if key := cspKey(t, data, f.CSP); !seen[key] {
+			if key := cspKey(data, f.CSP); !seen[key] {
 				seen[key] = true
 				groups++
 				broken = "/" + f.Path
