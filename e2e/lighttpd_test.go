@@ -86,12 +86,7 @@ func TestLighttpd(t *testing.T) {
 func startLighttpd(t *testing.T, magnet bool, api int) *server {
 	bin := need(t, "lighttpd")
 	if magnet {
-		if _, err := os.Stat("/usr/lib/lighttpd/mod_magnet.so"); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("mod_magnet is not installed, and CI must run this test (scripts/test installs lighttpd-modules-lua)")
-			}
-			t.Skip("mod_magnet is not installed; run scripts/test as root to install it")
-		}
+		needMagnet(t)
 	}
 	prefix := tempDir(t)
 	out := filepath.Join(prefix, "errpages")
@@ -104,6 +99,17 @@ func startLighttpd(t *testing.T, magnet bool, api int) *server {
 		t.Fatalf("lighttpd -tt: %v\n%s", err, b)
 	}
 	return start(t, exec.Command(bin, "-D", "-f", conf), port, filepath.Join(prefix, "logs/error.log"))
+}
+
+// needMagnet skips the test, or fails it in CI, without lighttpd's
+// mod_magnet.
+func needMagnet(t *testing.T) {
+	if _, err := os.Stat("/usr/lib/lighttpd/mod_magnet.so"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("mod_magnet is not installed, and CI must run this test (scripts/test installs lighttpd-modules-lua)")
+		}
+		t.Skip("mod_magnet is not installed; run scripts/test as root to install it")
+	}
 }
 
 // TestLighttpdMagnet adds magnet.conf: lighttpd's own errors then carry the

@@ -28,7 +28,7 @@ codes = [404, 500, 503]
 reference = true
 reference_path = true
 [server]
-targets = ["nginx", "apache", "caddy"]
+targets = ["nginx", "apache", "caddy", "haproxy", "lighttpd"]
 url_prefix = "/static/errors/"
 root = %q
 trust_request_id = %v
@@ -155,9 +155,23 @@ func loggedID(t *testing.T, log string, id func(line string) (string, bool)) str
 	}
 }
 
+// asSent is what nginx, Apache and Caddy show of a value: all of it, as
+// text.
+func asSent(v string) string { return v }
+
+// cutAtMarkup is what HAProxy shows of a value: the text before its first
+// '<', '>' or '&'.
+func cutAtMarkup(v string) string {
+	if i := strings.IndexAny(v, "<>&"); i >= 0 {
+		return v[:i]
+	}
+	return v
+}
+
 // checkReference requests missing pages with hostile values and checks
 // the filled-in block: the ID the server logged, the path, no new markup.
-func checkReference(t *testing.T, s *server, logged func(t *testing.T, marker string) string) {
+// shown is what the block should show of a Host header.
+func checkReference(t *testing.T, s *server, shown func(string) string, logged func(t *testing.T, marker string) string) {
 	t.Helper()
 	_, clean := rawGet(t, s, "/clean-marker")
 	want := elements(t, clean)
@@ -200,7 +214,7 @@ func checkReference(t *testing.T, s *server, logged func(t *testing.T, marker st
 			if got := elements(t, body); !slices.Equal(got, want) {
 				t.Errorf("Host %s: the page's elements changed:\n got %v\nwant %v", p, got, want)
 			}
-			if ref := referenceText(t, body); len(ref) != 4 || ref[2] != p {
+			if ref := referenceText(t, body); len(ref) != 4 || ref[2] != shown(p) {
 				t.Errorf("Host %s: shown as %q", p, ref)
 			}
 		case status == 400:
@@ -216,7 +230,7 @@ func checkReference(t *testing.T, s *server, logged func(t *testing.T, marker st
 func TestReferenceNginx(t *testing.T) {
 	t.Parallel()
 	s, log, out := referenceNginx(t, false, "$request_id")
-	checkReference(t, s, firstField(log))
+	checkReference(t, s, asSent, firstField(log))
 	checkFilledPages(t, s, out)
 }
 
@@ -312,7 +326,7 @@ func referenceNginx(t *testing.T, trust bool, logVar string) (*server, string, s
 func TestReferenceApache(t *testing.T) {
 	t.Parallel()
 	s, log := referenceApache(t, false)
-	checkReference(t, s, firstField(log))
+	checkReference(t, s, asSent, firstField(log))
 }
 
 // TestReferenceApacheHtaccess: the .htaccess variant fills the block in
@@ -326,12 +340,12 @@ func TestReferenceApacheHtaccess(t *testing.T) {
 	setupHtaccess(t, prefix, out, "static/errors")
 	allow := fmt.Sprintf("<Directory %q>\n    AllowOverride FileInfo Options=IncludesNOEXEC\n</Directory>\n", filepath.Join(prefix, "site/static/errors"))
 	s := startApache(t, bin, prefix, referenceModules(prefix)+allow)
-	checkReference(t, s, firstField(filepath.Join(prefix, "logs/access.log")))
+	checkReference(t, s, asSent, firstField(filepath.Join(prefix, "logs/access.log")))
 }
 
 // TestReferenceTrustRequestID: with trust_request_id, an X-Request-ID of
 // ID characters is shown and logged; anything else falls back to the
-// server's own ID, on nginx and Apache.
+// server's own ID, on nginx, Apache and lighttpd.
 func TestReferenceTrustRequestID(t *testing.T) {
 	t.Parallel()
 	check := func(t *testing.T, s *server, log string) {
@@ -359,6 +373,11 @@ func TestReferenceTrustRequestID(t *testing.T) {
 		s, log := referenceApache(t, true)
 		check(t, s, log)
 	})
+	t.Run("lighttpd", func(t *testing.T) {
+		t.Parallel()
+		s, log, _ := referenceLighttpd(t, true)
+		check(t, s, log)
+	})
 }
 
 // TestReferenceCaddy: Caddy's copies of the pages are filled in by its
@@ -382,7 +401,7 @@ func TestReferenceCaddy(t *testing.T) {
 	cmd := exec.Command(bin, "run", "--config", conf, "--adapter", "caddyfile")
 	cmd.Env = caddyEnv(prefix)
 	s := start(t, cmd, port, filepath.Join(prefix, "logs/caddy.log"))
-	checkReference(t, s, func(t *testing.T, marker string) string {
+	checkReference(t, s, asSent, func(t *testing.T, marker string) string {
 		return loggedID(t, log, func(line string) (string, bool) {
 			var e struct {
 				Request     struct{ URI string }
@@ -394,4 +413,103 @@ func TestReferenceCaddy(t *testing.T) {
 			return strings.Join(e.RespHeaders["X-Request-Id"], ","), true
 		})
 	})
+}
+
+// TestReferenceHAProxy: HAProxy fills in its lf-files, both for its own
+// errors (a defaults section inherits errpages' http-error rules) and for
+// deny rules that pick a language; it logs the same unique-id.
+func TestReferenceHAProxy(t *testing.T) {
+	t.Parallel()
+	bin := need(t, "haproxy")
+	prefix := tempDir(t)
+	out := filepath.Join(prefix, "error pages")
+	buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, false)})
+	port, log := freePort(t), filepath.Join(prefix, "access.log")
+	user := ""
+	if asRoot() {
+		user = "global\n    user nobody\n    group nogroup\n"
+	}
+	deny := ""
+	for _, l := range []string{"de", "ar"} {
+		deny += fmt.Sprintf("    http-request deny deny_status 404 content-type \"text/html; charset=utf-8\" lf-file \"%s/haproxy/reference/%s/404.html\" hdr Content-Language %[2]s if { req.hdr(accept-language) -m beg %[2]s } !{ path_beg /app }\n", out, l)
+	}
+	conf := filepath.Join(prefix, "haproxy.cfg")
+	write(t, conf, fmt.Sprintf(`%sdefaults from errpages-en-reference
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+    log stdout format raw local0
+    log-format "%%ID %%ST %%{+Q}r"
+frontend web
+    bind 127.0.0.1:%d
+%s    http-request deny deny_status 404 unless { path_beg /app }
+    default_backend down
+backend down
+    server app 127.0.0.1:%d
+`, user, port, deny, freePort(t)))
+	args := []string{"-f", filepath.Join(out, "haproxy/errpages.cfg"), "-f", conf}
+	if b, err := exec.Command(bin, append([]string{"-c"}, args...)...).CombinedOutput(); err != nil {
+		t.Fatalf("haproxy -c: %v\n%s", err, b)
+	}
+	// HAProxy logs to its standard output.
+	cmd := exec.Command("sh", append([]string{"-c", `exec "$0" -db "$@" >>"$LOG"`, bin}, args...)...)
+	cmd.Env = append(os.Environ(), "LOG="+log)
+	s := start(t, cmd, port, filepath.Join(prefix, "none.log"))
+	checkReference(t, s, cutAtMarkup, firstField(log))
+	checkFilledPages(t, s, out)
+	// HAProxy's own error, from its http-error rule: a backend that is down.
+	status, body := rawGet(t, s, "/app/down", "Accept-Language: en")
+	if ref := referenceText(t, body); status != 503 || len(ref) != 4 || ref[0] != firstField(log)(t, "/app/down") {
+		t.Errorf("503: status %d, Reference %q", status, ref)
+	}
+}
+
+// TestReferenceLighttpd: reference.conf's error handler fills in the pages
+// with the ID request-id.lua put in UNIQUE_ID, which the access log shows;
+// a status errpages did not build keeps lighttpd's own answer.
+func TestReferenceLighttpd(t *testing.T) {
+	t.Parallel()
+	s, log, out := referenceLighttpd(t, false)
+	checkReference(t, s, asSent, firstField(log))
+	checkFilledPages(t, s, out)
+
+	r := s.do(t, "GET", "/app", "Accept-Language: ar")
+	wantPage(t, "503 from a down backend", r, 503, "ar")
+	expect(t, "503", r, check{"Reference filled in", len(referenceText(t, r.body)) == 4 && referenceText(t, r.body)[0] != "", referenceText(t, r.body)})
+	// No page for 401 and 403 in this project: lighttpd's own answer, with
+	// its status and challenge.
+	r = s.do(t, "GET", "/secret")
+	expect(t, "401", r, check{"status 401", r.status == 401, r.status},
+		check{"WWW-Authenticate Basic realm", strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Basic realm="), r.header.Values("WWW-Authenticate")})
+	if r := s.do(t, "GET", "/forbidden"); r.status != 403 {
+		t.Errorf("/forbidden: status %d, want 403", r.status)
+	}
+	if r := s.do(t, "GET", "/errpages-reference"); r.status != 404 {
+		t.Errorf("the error handler's own URL: status %d, want 404", r.status)
+	}
+}
+
+// referenceLighttpd starts lighttpd with the Reference project and
+// reference.conf, logging UNIQUE_ID first on each line, and returns it with
+// its access log and the output folder.
+func referenceLighttpd(t *testing.T, trust bool) (*server, string, string) {
+	bin := need(t, "lighttpd")
+	needMagnet(t)
+	prefix := tempDir(t)
+	out := filepath.Join(prefix, "error pages")
+	buildProject(t, out, map[string]string{"errpages.toml": referenceProject(out, trust)})
+	siteFiles(t, prefix)
+	port, log := freePort(t), filepath.Join(prefix, "logs/access.log")
+	conf := filepath.Join(prefix, "lighttpd.conf")
+	write(t, conf, lighttpdConf(prefix, out, port, freePort(t), true, freePort(t))+fmt.Sprintf(`include %s
+server.modules += ( "mod_accesslog" )
+accesslog.filename = %s
+accesslog.format = "%%{UNIQUE_ID}e %%>s \"%%r\""
+`, q(out+"/lighttpd/reference.conf"), q(log)))
+	if b, err := exec.Command(bin, "-tt", "-f", conf).CombinedOutput(); err != nil {
+		t.Fatalf("lighttpd -tt: %v\n%s", err, b)
+	}
+	s := start(t, exec.Command(bin, "-D", "-f", conf), port, filepath.Join(prefix, "logs/error.log"))
+	return s, log, out
 }

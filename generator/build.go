@@ -82,7 +82,7 @@ type ManifestFile struct {
 	Locale LocaleTag `json:"locale,omitempty"`
 	// IISCode is the IIS sub-status of an IIS page, e.g. "404.8".
 	IISCode string `json:"iis_code,omitempty"`
-	Format  string `json:"format"` // "html", "json", "conf" or "http" (a raw HAProxy response)
+	Format  string `json:"format"` // "html", "json", "conf", "http" (a raw HAProxy response) or "lf" (an HAProxy log-format page)
 	// CSP is the Content-Security-Policy an HTML page needs.
 	CSP    string `json:"csp,omitempty"`
 	Bytes  int    `json:"bytes"`

@@ -57,7 +57,7 @@ type Security struct {
 
 // PageSettings turn on optional parts of the pages.
 type PageSettings struct {
-	Reference     bool `toml:"reference" doc:"Add a Reference block that the web server fills in when it sends the page: the request ID it logs, the time (UTC) and the host, for visitors to quote when they report the error. nginx (SSI), Apache (mod_include, mod_unique_id) and Caddy (templates) fill it in; on other servers it stays hidden. Off by default."`
+	Reference     bool `toml:"reference" doc:"Add a Reference block that the web server fills in when it sends the page: the request ID it logs, the time (UTC) and the host, for visitors to quote when they report the error. nginx (SSI), Apache (mod_include, mod_unique_id), Caddy (templates), HAProxy (log-format) and lighttpd (mod_magnet) fill it in; on IIS and Traefik it stays hidden. Off by default."`
 	ReferencePath bool `toml:"reference_path" doc:"Also show the requested path, without its query string, in the Reference block. Off by default for privacy."`
 	OwnerHints    bool `toml:"owner_hints" doc:"Add a \"For the site owner\" section to every page: the usual server-side causes of its status and where to look (logs, upstream health, timeouts, permissions). For intranets and staging sites; off by default."`
 }

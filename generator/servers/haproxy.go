@@ -79,20 +79,20 @@ func haproxy(s Site) []File {
 	locales := s.orderedLocales()
 	other := locales[len(locales)-1]
 	var b strings.Builder
-	b.WriteString(s.header("haproxy", "# ",
+	b.WriteString(s.header("haproxy", "# ", append([]string{
 		"errpages: HAProxy 2.2+ error pages, one http-errors section per language, and",
 		"one per language with problem+json documents for APIs (errpages-<locale>-json).",
 		"Load this file with your configuration (HAProxy has no include directive):",
 		"",
-		"    haproxy -f /etc/haproxy/haproxy.cfg -f "+s.Root+"/haproxy/errpages.cfg",
+		"    haproxy -f /etc/haproxy/haproxy.cfg -f " + s.Root + "/haproxy/errpages.cfg",
 		"",
-		"(on Debian, append \"-f "+s.Root+"/haproxy/errpages.cfg\" to EXTRAOPTS in",
+		"(on Debian, append \"-f " + s.Root + "/haproxy/errpages.cfg\" to EXTRAOPTS in",
 		"/etc/default/haproxy), then pick a section in a defaults, frontend or",
 		"backend section that uses mode http:",
 		"",
 		"    defaults",
 		"        mode http",
-		"        errorfiles "+s.haproxySection(s.DefaultLocale),
+		"        errorfiles " + s.haproxySection(s.DefaultLocale),
 		"",
 		"HAProxy uses these pages only for the errors it produces itself: a deny rule",
 		"(403, or deny_status), `http-request auth` (401, to which HAProxy adds",
@@ -103,12 +103,12 @@ func haproxy(s Site) []File {
 		"HAProxy cannot pick its own errors' language from Accept-Language: the",
 		"section decides. A deny rule can pick one per request, by language or format:",
 		"",
-		"    http-request deny deny_status 403 errorfiles "+s.haproxySection(other)+" if { req.hdr(accept-language) -m reg -i ^"+other+" } { path_beg /admin }",
-		"    http-request deny deny_status 403 errorfiles "+s.haproxySection(s.DefaultLocale)+"-json if { req.hdr(accept) -m reg -i ^application/(problem\\+)?json } { path_beg /api/admin }",
+		"    http-request deny deny_status 403 errorfiles " + s.haproxySection(other) + " if { req.hdr(accept-language) -m reg -i ^" + other + " } { path_beg /admin }",
+		"    http-request deny deny_status 403 errorfiles " + s.haproxySection(s.DefaultLocale) + "-json if { req.hdr(accept) -m reg -i ^application/(problem\\+)?json } { path_beg /api/admin }",
 		"",
-		"Each file is a complete HTTP response of at most "+strconv.Itoa(limit)+" bytes (tune.bufsize",
+		"Each file is a complete HTTP response of at most " + strconv.Itoa(limit) + " bytes (tune.bufsize",
 		"minus tune.maxrewrite); errpages refuses to build a larger one.",
-	))
+	}, s.haproxyReferenceHelp(other)...)...))
 	var files []File
 	for _, json := range []bool{false, true} {
 		for _, l := range locales {
@@ -124,7 +124,108 @@ func haproxy(s Site) []File {
 			}
 		}
 	}
+	if s.Reference {
+		files = append(files, s.haproxyReference(&b, codes)...)
+	}
 	return append([]File{{Path: "haproxy/errpages.cfg", Kind: "haproxy", Data: []byte(b.String())}}, files...)
+}
+
+// haproxyReferenceHelp explains the defaults sections that fill in the
+// Reference block, when it is on.
+func (s Site) haproxyReferenceHelp(other string) []string {
+	if !s.Reference {
+		return nil
+	}
+	return []string{
+		"",
+		"The Reference block: a defaults section per language, " + s.haproxySection(s.DefaultLocale) + "-reference",
+		"and so on, answers HAProxy's own errors with pages whose request ID, time and",
+		"host (and path) HAProxy fills in as log-format expressions (http-error",
+		"lf-file). Load this file first and inherit from one in your defaults section:",
+		"",
+		"    haproxy -f " + s.Root + "/haproxy/errpages.cfg -f /etc/haproxy/haproxy.cfg",
+		"",
+		"    defaults from " + s.haproxySection(s.DefaultLocale) + "-reference",
+		"        log-format \"%ID %ci:%cp [%tr] %ft %b/%s %ST %B %{+Q}r\"",
+		"",
+		"It sets unique-id-format; log %ID so that the IDs match. A deny rule can",
+		"send one of these pages in another language, with its headers:",
+		"",
+		"    http-request deny deny_status 404 content-type \"text/html; charset=utf-8\" lf-file " + s.Root + "/haproxy/reference/" + other + "/404.html hdr Content-Language " + other + " if { ... }",
+		"",
+		"HAProxy shows its own unique-id even with trust_request_id. It cuts the",
+		"host and path at the first <, > or &, as a log-format expression cannot",
+		"escape them.",
+	}
+}
+
+// haproxyUniqueID is the unique-id-format of the Reference block's
+// defaults sections, HAProxy's documented example: client and frontend
+// address and port, accept date, request counter and process, in hex.
+const haproxyUniqueID = `%{+X}o\ %ci:%cp_%fi:%fp_%Ts_%rt:%pid`
+
+// haproxyFill turns a page into an lf-file: the Reference block's
+// directives become log-format expressions and every other '%' is
+// doubled. The host and path are cut at the first character that could
+// start markup (no HAProxy 2.6 converter escapes HTML, and regsub crashes
+// it in a defaults section), and to a length the page budget counts.
+var haproxyFill = strings.NewReplacer(
+	ReferenceDirective("id"), "%[unique-id]",
+	ReferenceDirective("time"), `%[date,utime("%Y-%m-%d %H:%M:%S UTC")]`,
+	ReferenceDirective("host"), "%[req.hdr(host),field(1,<>&),bytes(0,255)]",
+	ReferenceDirective("path"), "%[path,field(1,<>&),bytes(0,1024)]",
+	"%", "%%",
+)
+
+// haproxyWidest fills the Reference block with the longest values
+// haproxyFill can produce, for the size limit.
+var haproxyWidest = strings.NewReplacer(
+	ReferenceDirective("id"), strings.Repeat("X", 64),
+	ReferenceDirective("time"), "2006-01-02 15:04:05 UTC",
+	ReferenceDirective("host"), strings.Repeat("h", 255),
+	ReferenceDirective("path"), strings.Repeat("p", 1024),
+)
+
+// haproxyReference writes the Reference block's defaults sections into b
+// and returns their lf-files, haproxy/reference/<locale>/<code>.html.
+func (s Site) haproxyReference(b *strings.Builder, codes []int) []File {
+	var files []File
+	for _, l := range s.orderedLocales() {
+		fmt.Fprintf(b, "\ndefaults %s-reference\n    mode http\n    unique-id-format %s\n", s.haproxySection(l), haproxyUniqueID)
+		for _, c := range codes {
+			p := fmt.Sprintf("haproxy/reference/%s/%d.html", l, c)
+			fmt.Fprintf(b, "    http-error status %d content-type \"text/html; charset=utf-8\" lf-file %s", c, haproxyArg(strings.TrimSuffix(s.Root, "/")+"/"+p))
+			for _, h := range s.haproxyHeaders(l, c) {
+				fmt.Fprintf(b, " hdr %s %s", h.Name, haproxyArg(strings.ReplaceAll(h.Value, "%", "%%")))
+			}
+			b.WriteString("\n")
+			limit := s.haproxyResponse(p, l, c, false)
+			files = append(files, File{Path: p, Kind: "haproxy", Page: &PageRef{Locale: l, Code: c, Sub: -1, Format: "lf", Wrap: func(page []byte) ([]byte, error) {
+				if _, err := limit([]byte(haproxyWidest.Replace(string(page)))); err != nil {
+					return nil, err
+				}
+				return []byte(haproxyFill.Replace(string(page))), nil
+			}}})
+		}
+	}
+	return files
+}
+
+// haproxyArg quotes a word of HAProxy's configuration: inside double
+// quotes a backslash escapes '"', '\\' and '$' (which would expand an
+// environment variable).
+func haproxyArg(v string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`).Replace(v) + `"`
+}
+
+// haproxyHeaders are the headers of a page HAProxy sends, after its
+// Content-Type.
+func (s Site) haproxyHeaders(locale string, code int) []Header {
+	h := []Header{{"Content-Language", locale}, {"Vary", "Accept-Language, Accept"}, {"Cache-Control", s.cacheControl(code)}}
+	if v, ok := s.RetryAfter[code]; ok {
+		h = append(h, Header{"Retry-After", v})
+	}
+	return append(h, s.Headers...)
 }
 
 // haproxyResponse returns the function that wraps a page (or, with json, a
@@ -139,13 +240,7 @@ func (s Site) haproxyResponse(name, locale string, code int, json bool) func([]b
 		var b strings.Builder
 		fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", code, http.StatusText(code))
 		fmt.Fprintf(&b, "Content-Type: %s\r\n", contentType)
-		fmt.Fprintf(&b, "Content-Language: %s\r\n", locale)
-		b.WriteString("Vary: Accept-Language, Accept\r\n")
-		fmt.Fprintf(&b, "Cache-Control: %s\r\n", s.cacheControl(code))
-		if v, ok := s.RetryAfter[code]; ok {
-			fmt.Fprintf(&b, "Retry-After: %s\r\n", v)
-		}
-		for _, h := range s.Headers {
+		for _, h := range s.haproxyHeaders(locale, code) {
 			fmt.Fprintf(&b, "%s: %s\r\n", h.Name, h.Value)
 		}
 		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(page))

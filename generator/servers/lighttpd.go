@@ -27,11 +27,11 @@ func (lighttpdTarget) write(s Site) ([]File, error) { return lighttpd(s), nil }
 func lighttpd(s Site) []File {
 	dir := strings.TrimSuffix(s.Root, "/") + "/lighttpd/"
 	var b strings.Builder
-	b.WriteString(s.header("lighttpd", "# ",
+	b.WriteString(s.header("lighttpd", "# ", append([]string{
 		"errpages: lighttpd 1.4.46+ error pages. Include this file at the top level of",
 		"lighttpd.conf, after any server.errorfile-prefix of your own:",
 		"",
-		"    include \""+dir+"errpages.conf\"",
+		"    include \"" + dir + "errpages.conf\"",
 		"",
 		"lighttpd uses these pages for the errors it produces itself (a missing file,",
 		"url.access-deny, mod_auth's 401, a proxied backend that is down → 503) and",
@@ -43,8 +43,8 @@ func lighttpd(s Site) []File {
 		"and the security headers, also include magnet.conf (needs mod_magnet; on",
 		"Debian the package lighttpd-modules-lua):",
 		"",
-		"    include \""+dir+"magnet.conf\"",
-	))
+		"    include \"" + dir + "magnet.conf\"",
+	}, s.lighttpdReferenceHelp(dir)...)...))
 	fmt.Fprintf(&b, "\nserver.errorfile-prefix = \"%s%s/status-\"\n", dir, s.DefaultLocale)
 	for i, e := range s.languageKeys() {
 		if i > 0 {
@@ -71,6 +71,9 @@ func lighttpd(s Site) []File {
 		{Path: "lighttpd/magnet.conf", Kind: "lighttpd", Data: []byte(m.String())},
 		{Path: "lighttpd/errpages.lua", Kind: "lighttpd", Data: []byte(s.lighttpdLua(dir))},
 	}
+	if s.Reference {
+		files = append(files, s.lighttpdReference(dir)...)
+	}
 	for _, l := range s.orderedLocales() {
 		for _, c := range s.Codes {
 			files = append(files, File{Path: fmt.Sprintf("lighttpd/%s/status-%d.html", l, c), Kind: "lighttpd", Page: &PageRef{Locale: l, Code: c, Sub: -1}})
@@ -83,10 +86,52 @@ func lighttpd(s Site) []File {
 // acts only when the body is the error file errpages.conf chose, so a
 // backend's own error responses pass unchanged.
 func (s Site) lighttpdLua(dir string) string {
+	return s.lighttpdTables(dir, "errpages: run by mod_magnet as each response starts (see magnet.conf).") + `}
+
+local r = lighty.r
+local status = r.req_item.http_status
+if status < 400 then return 0 end
+` + luaLanguage + `
+-- Only lighttpd's own errors carry the error file: compare the body.
+local file = io.open(dir .. lang .. "/status-" .. status .. ".html", "rb")
+if not file then return 0 end
+local page = file:read("*a")
+file:close()
+if r.resp_body.len ~= #page or r.resp_body.get ~= page then return 0 end
+` + luaHeaders + `return 0
+`
+}
+
+// luaLanguage sets lang to the locale of the first Accept-Language tag, as
+// errpages.conf picks it.
+const luaLanguage = `
+local lang = default
+local al = string.lower(r.req_header["Accept-Language"] or "")
+for _, k in ipairs(langs) do
+  local after = al:sub(#k[1] + 1, #k[1] + 1)
+  if al:sub(1, #k[1]) == k[1] and (after == "" or after:find("^[%-,; ]")) then
+    lang = k[2]
+    break
+  end
+end
+`
+
+// luaHeaders adds the page's headers to the response.
+const luaHeaders = `
+local h = r.resp_header
+h["Content-Language"] = lang
+h["Vary"] = "Accept-Language"
+h["Cache-Control"] = cache[status] or "no-store"
+if retry[status] then h["Retry-After"] = retry[status] end
+for _, kv in ipairs(headers) do h[kv[1]] = kv[2] end
+`
+
+// lighttpdTables starts a mod_magnet script: its header comment and the
+// tables of languages, Cache-Control, Retry-After and headers, up to the
+// closing brace of the last.
+func (s Site) lighttpdTables(dir, about string) string {
 	var b strings.Builder
-	b.WriteString(s.header("lighttpd", "-- ",
-		"errpages: run by mod_magnet as each response starts (see magnet.conf).",
-	))
+	b.WriteString(s.header("lighttpd", "-- ", about))
 	fmt.Fprintf(&b, "\nlocal dir = %s\nlocal default = %s\n", luaString(dir), luaString(s.DefaultLocale))
 	b.WriteString("-- Language tags, most specific first; each matches as a prefix of the\n")
 	b.WriteString("-- first Accept-Language tag, as in errpages.conf.\nlocal langs = {\n")
@@ -109,36 +154,109 @@ func (s Site) lighttpdLua(dir string) string {
 	for _, h := range s.Headers {
 		fmt.Fprintf(&b, "  { %s, %s },\n", luaString(h.Name), luaString(h.Value))
 	}
-	b.WriteString(`}
+	return b.String()
+}
 
-local r = lighty.r
-local status = r.req_item.http_status
-if status < 400 then return 0 end
+// lighttpdReferenceHelp points to reference.conf, when the Reference block
+// is on.
+func (s Site) lighttpdReferenceHelp(dir string) []string {
+	if !s.Reference {
+		return nil
+	}
+	return []string{
+		"",
+		"The Reference block: reference.conf (lighttpd 1.4.56+ with mod_magnet) sends",
+		"the pages through a script that fills in the request ID, time and host:",
+		"",
+		"    include \"" + dir + "reference.conf\"",
+	}
+}
 
-local lang = default
-local al = string.lower(r.req_header["Accept-Language"] or "")
-for _, k in ipairs(langs) do
-  local after = al:sub(#k[1] + 1, #k[1] + 1)
-  if al:sub(1, #k[1]) == k[1] and (after == "" or after:find("^[%-,; ]")) then
-    lang = k[2]
-    break
-  end
+// lighttpdHandler is the URL of the error handler that fills in the
+// Reference block.
+func (s Site) lighttpdHandler() string {
+	if s.Brand == "" {
+		return "/errpages-reference"
+	}
+	return "/errpages-reference-" + s.Brand
+}
+
+// lighttpdReference writes reference.conf and its two mod_magnet scripts:
+// request-id.lua gives every request an ID in the environment variable
+// UNIQUE_ID, and reference.lua, lighttpd's error handler, answers an error
+// with its page, the Reference block filled in and HTML-escaped.
+func (s Site) lighttpdReference(dir string) []File {
+	var c strings.Builder
+	c.WriteString(s.header("lighttpd", "# ",
+		"errpages: fills in the Reference block of the lighttpd error pages. Include",
+		"it after errpages.conf:",
+		"",
+		"    include \""+dir+"reference.conf\"",
+		"",
+		"Needs lighttpd 1.4.56+ (server.error-handler) and mod_magnet. Every request",
+		"gets an ID in the environment variable UNIQUE_ID (CGI and FastCGI",
+		"backends see it too); log it so that the IDs match:",
+		"",
+		"    accesslog.format = \"%{UNIQUE_ID}e %h %t \\\"%r\\\" %>s %b\"",
+		"",
+		"lighttpd's errors go to the error handler "+s.lighttpdHandler()+", where",
+		"reference.lua sends the page of the status and language with its headers;",
+		"errpages.conf's files remain for the errors lighttpd answers before any",
+		"handler (a bad request line).",
+	))
+	fmt.Fprintf(&c, "\nserver.modules += ( \"mod_magnet\" )\nmagnet.attract-raw-url-to += ( \"%srequest-id.lua\" )\n", dir)
+	fmt.Fprintf(&c, "server.error-handler = \"%s\"\n", s.lighttpdHandler())
+	fmt.Fprintf(&c, "$HTTP[\"url\"] == \"%s\" {\n    magnet.attract-physical-path-to = ( \"%sreference.lua\" )\n}\n", s.lighttpdHandler(), dir)
+
+	var id strings.Builder
+	id.WriteString(s.header("lighttpd", "-- ", "errpages: run by mod_magnet for every request (see reference.conf)."))
+	id.WriteString("\nlocal r = lighty.r\n")
+	if s.TrustRequestID {
+		id.WriteString(`-- trust_request_id: an incoming X-Request-ID of 1 to 128 ID characters.
+local id = r.req_header["X-Request-ID"]
+if id and #id <= 128 and id:find("^[A-Za-z0-9._:%-]+$") then
+  r.req_env["UNIQUE_ID"] = id
+  return 0
 end
-
--- Only lighttpd's own errors carry the error file: compare the body.
-local file = io.open(dir .. lang .. "/status-" .. status .. ".html", "rb")
-if not file then return 0 end
-local page = file:read("*a")
-file:close()
-if r.resp_body.len ~= #page or r.resp_body.get ~= page then return 0 end
-
-local h = r.resp_header
-h["Content-Language"] = lang
-h["Vary"] = "Accept-Language"
-h["Cache-Control"] = cache[status] or "no-store"
-if retry[status] then h["Retry-After"] = retry[status] end
-for _, kv in ipairs(headers) do h[kv[1]] = kv[2] end
+`)
+	}
+	id.WriteString(`-- 96 random bits, in hex.
+local c = lighty.c
+r.req_env["UNIQUE_ID"] = string.format("%08x%08x%08x", c.rand() & 0xffffffff, c.rand() & 0xffffffff, c.rand() & 0xffffffff)
 return 0
 `)
-	return b.String()
+
+	ref := s.lighttpdTables(dir, "errpages: lighttpd's error handler (see reference.conf).") + `}
+
+local r = lighty.r
+-- Only as the error handler, which knows the original status.
+local status = tonumber(r.req_env["REDIRECT_STATUS"] or "")
+if not status then return 404 end
+` + luaLanguage + `
+local file = io.open(dir .. lang .. "/status-" .. status .. ".html", "rb")
+if not file then return status end
+local page = file:read("*a")
+file:close()
+
+local entities = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
+-- fill replaces a directive of the Reference block with value, HTML-escaped.
+local function fill(directive, value)
+  local i, j = page:find(directive, 1, true)
+  if i then
+    page = page:sub(1, i - 1) .. string.gsub(value, "[&<>\"']", entities) .. page:sub(j + 1)
+  end
+end
+fill(` + luaString(ReferenceDirective("id")) + `, r.req_env["UNIQUE_ID"] or "")
+fill(` + luaString(ReferenceDirective("time")) + `, os.date("!%Y-%m-%d %H:%M:%S UTC"))
+fill(` + luaString(ReferenceDirective("host")) + `, r.req_header["Host"] or "")
+fill(` + luaString(ReferenceDirective("path")) + `, ((r.req_attr["request.orig-uri"] or ""):gsub("%?.*", "")))
+r.resp_body.set({ page })
+` + luaHeaders + `h["Content-Type"] = "text/html; charset=utf-8"
+return status
+`
+	return []File{
+		{Path: "lighttpd/reference.conf", Kind: "lighttpd", Data: []byte(c.String())},
+		{Path: "lighttpd/request-id.lua", Kind: "lighttpd", Data: []byte(id.String())},
+		{Path: "lighttpd/reference.lua", Kind: "lighttpd", Data: []byte(ref)},
+	}
 }
