@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/errpages/errpages/generator/servers"
 	"golang.org/x/net/html"
 )
 
@@ -891,4 +892,24 @@ func TestRebuildTrustsOnlyUnchangedStamps(t *testing.T) {
 	if readFile(t, page) != want {
 		t.Error("a file edited by hand to the same size was carried over")
 	}
+}
+
+// TestReferenceBudget: page_budget counts the Reference block as filled
+// in at its widest, since that is what the server sends.
+func TestReferenceBudget(t *testing.T) {
+	const project = "-- errpages.toml --\ncodes = [404]\nlocales = [\"en\"]\npage_budget = %d\n[page]\nreference = true\nreference_path = true\n"
+	out := filepath.Join(t.TempDir(), "dist")
+	if _, err := load(t, fmt.Sprintf(project, 1<<20)).Build(context.Background(), out, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	page := readFile(t, filepath.Join(out, "pages/en/404.html"))
+	widest := len(page)
+	for _, f := range []string{"id", "time", "host", "path"} {
+		widest += referenceWidest[f] - len(servers.ReferenceDirective(f))
+	}
+	if _, err := load(t, fmt.Sprintf(project, widest)).Build(context.Background(), out, BuildOptions{}); err != nil {
+		t.Errorf("budget %d, the filled page's widest size: %v", widest, err)
+	}
+	_, err := load(t, fmt.Sprintf(project, widest-1)).Build(context.Background(), out, BuildOptions{})
+	wantErr(t, err, fmt.Sprintf("is %d bytes with the Reference block filled in at its widest, over the page_budget of %d bytes", widest, widest-1))
 }

@@ -38,7 +38,7 @@ type Brand struct {
 	Codes         []StatusCode `toml:"codes" default:"all 39 built-in" doc:"Status codes to build (400-599); a code without built-in text needs a content file."`
 	Colors        Colors       `toml:"colors" default:"see below" doc:"[colors.light] and [colors.dark] palettes; every text colour must reach the contrast level of contrast."`
 	Contrast      string       `toml:"contrast" enum:"AA,AAA" doc:"WCAG contrast level every text colour must reach on both backgrounds: AA (4.5:1) or AAA (7:1). The built-in palettes reach AAA."`
-	PageBudget    ByteSize     `toml:"page_budget" doc:"Largest allowed page (integer bytes or a size such as \"16KiB\", \"20KB\"); a bigger page is an error."`
+	PageBudget    ByteSize     `toml:"page_budget" doc:"Largest allowed page (integer bytes or a size such as \"16KiB\", \"20KB\"); a bigger page is an error. With [page] reference, a page counts as filled in at its widest (request ID 128 bytes, host 259, path 2,048)."`
 	UnsafeHTML    bool         `toml:"unsafe_html" doc:"Keep raw HTML in Markdown content instead of showing it escaped."`
 	Server        Server       `toml:"server" default:"see below" doc:"Where the pages will live on the web server, for the generated configuration."`
 	Security      Security     `toml:"security" default:"all on" doc:"Security headers sent with the error pages."`

@@ -71,6 +71,23 @@ var referenceSSI = func() *strings.Replacer {
 	return strings.NewReplacer(pairs...)
 }()
 
+// referenceWidest is the most a server fills in for each Reference field,
+// in bytes: a trusted X-Request-ID, the time, a DNS name with a port, and
+// the path of a long URL.
+var referenceWidest = map[string]int{"id": 128, "time": 23, "host": 259, "path": 2048}
+
+// growth is how much the Reference block's directives grow, at most, when
+// a server fills them in.
+func (r *referenceData) growth() int {
+	n := 0
+	for f, v := range map[string]string{"id": r.ID, "time": r.Time, "host": r.Host, "path": r.Path} {
+		if v != "" {
+			n += referenceWidest[f] - len(servers.ReferenceDirective(f))
+		}
+	}
+	return n
+}
+
 func newReferenceData(path bool) *referenceData {
 	r := &referenceData{ID: placeholder("id"), Time: placeholder("time"), Host: placeholder("host")}
 	if path {
@@ -146,16 +163,18 @@ func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (
 	if err != nil {
 		return nil, &Error{File: b.theme.file, Msg: fmt.Sprintf("minifying the %s page of %s: %v", locale, name, err)}
 	}
+	size, filled := len(html), ""
 	if d.Reference != nil {
 		html = []byte(referenceSSI.Replace(string(html)))
+		size, filled = len(html)+d.Reference.growth(), " with the Reference block filled in at its widest"
 	}
 	if len(html) < minPageBytes {
 		return nil, &Error{File: b.theme.file, Msg: fmt.Sprintf("the %s page of %s is %d bytes; pages must be at least %d bytes, or older browsers show their own page instead",
 			locale, name, len(html), minPageBytes)}
 	}
-	if int64(len(html)) > int64(b.PageBudget) {
-		return nil, p.configError(b.Brand, fmt.Sprintf("the %s page of %s is %d bytes, over the page_budget of %d bytes: shorten the content, shrink the logo or raise page_budget",
-			locale, name, len(html), b.PageBudget), "page_budget")
+	if int64(size) > int64(b.PageBudget) {
+		return nil, p.configError(b.Brand, fmt.Sprintf("the %s page of %s is %d bytes%s, over the page_budget of %d bytes: shorten the content, shrink the logo or raise page_budget",
+			locale, name, size, filled, b.PageBudget), "page_budget")
 	}
 	js, err := json.Marshal(struct {
 		Type   string     `json:"type"`
