@@ -67,23 +67,35 @@ func TestLuaString(t *testing.T) {
 	}
 }
 
-// TestLuaScriptLoads compiles the mod_magnet script of a site whose root
-// has non-ASCII letters, a no-break space and a zero-width non-joiner,
-// with luac -p, and checks that Lua reads the root back unchanged.
+// TestLuaScriptLoads compiles the mod_magnet scripts (with the Reference
+// block's, trusting X-Request-ID) of a site whose root has non-ASCII
+// letters, a no-break space and a zero-width non-joiner, with luac -p, and
+// checks that Lua reads the root back unchanged.
 func TestLuaScriptLoads(t *testing.T) {
 	s := testSite()
 	s.Root = "/srv/Fehlerseiten é\u00a0x\u200cy 100%"
 	s.Headers = []Header{{"Permissions-Policy", `camera=(self "https://a.example")`}}
-	script := files(t, "lighttpd", s)["lighttpd/errpages.lua"]
-	name := filepath.Join(t.TempDir(), "errpages.lua")
-	os.WriteFile(name, []byte(script), 0o644)
+	s.Reference, s.ReferencePath, s.TrustRequestID = true, true, true
 	luac, lua := lookPath(t, "luac5.4", "luac"), lookPath(t, "lua5.4", "lua")
-	if out, err := exec.Command(luac, "-p", name).CombinedOutput(); err != nil {
-		t.Fatalf("luac -p: %v\n%s\n%s", err, out, script)
+	scripts := 0
+	for path, script := range files(t, "lighttpd", s) {
+		if !strings.HasSuffix(path, ".lua") {
+			continue
+		}
+		scripts++
+		name := filepath.Join(t.TempDir(), "script.lua")
+		os.WriteFile(name, []byte(script), 0o644)
+		if out, err := exec.Command(luac, "-p", name).CombinedOutput(); err != nil {
+			t.Errorf("%s: luac -p: %v\n%s\n%s", path, err, out, script)
+		}
 	}
+	if scripts != 3 {
+		t.Errorf("%d Lua scripts, want errpages.lua, request-id.lua and reference.lua", scripts)
+	}
+	script := files(t, "lighttpd", s)["lighttpd/errpages.lua"]
 	// Run the script's declarations only: it stops before the request.
 	decl, _, _ := strings.Cut(script, "local r = lighty.r")
-	name = filepath.Join(t.TempDir(), "decl.lua")
+	name := filepath.Join(t.TempDir(), "decl.lua")
 	os.WriteFile(name, []byte(decl+"io.write(dir)"), 0o644)
 	out, err := exec.Command(lua, name).CombinedOutput()
 	if err != nil || string(out) != s.Root+"/lighttpd/" {
