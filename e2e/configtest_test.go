@@ -178,10 +178,17 @@ http {
 	for i, d := range targets("lighttpd") {
 		// errorfile-prefix is one global setting: one configuration per brand.
 		conf := filepath.Join(prefix, fmt.Sprintf("lighttpd-%d.conf", i))
-		write(t, conf, fmt.Sprintf("server.document-root = %s\nserver.bind = \"127.0.0.1\"\nserver.port = %d\nserver.errorlog = %s\ninclude %s\ninclude %s\n",
-			q(prefix+"/site"), 20000+i, q(prefix+"/logs/lighttpd.log"), q(d+"/lighttpd/errpages.conf"), q(d+"/lighttpd/magnet.conf")))
+		include := fmt.Sprintf("include %s\ninclude %s\n", q(d+"/lighttpd/errpages.conf"), q(d+"/lighttpd/magnet.conf"))
+		if _, err := os.Stat(d + "/lighttpd/reference.conf"); err == nil {
+			include += fmt.Sprintf("include %s\n", q(d+"/lighttpd/reference.conf"))
+		}
+		write(t, conf, fmt.Sprintf("server.document-root = %s\nserver.bind = \"127.0.0.1\"\nserver.port = %d\nserver.errorlog = %s\n%s",
+			q(prefix+"/site"), 20000+i, q(prefix+"/logs/lighttpd.log"), include))
 		run(t, "lighttpd -tt", nil, need(t, "lighttpd"), "-tt", "-f", conf)
-		run(t, "luac -p", nil, need(t, "luac5.4", "luac"), "-p", d+"/lighttpd/errpages.lua")
+		scripts, _ := filepath.Glob(d + "/lighttpd/*.lua")
+		for _, f := range scripts {
+			run(t, "luac -p "+filepath.Base(f), nil, need(t, "luac5.4", "luac"), "-p", f)
+		}
 	}
 	for _, d := range targets("iis") {
 		run(t, "xmllint web.config", nil, need(t, "xmllint"), "--noout", "--schema", "../generator/servers/testdata/httperrors.xsd", d+"/iis/web.config")

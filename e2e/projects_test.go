@@ -127,7 +127,7 @@ func writeConfigs(t *testing.T, out string, files map[string]string) {
 		t.Fatal(err)
 	}
 	for name, f := range rendered {
-		if f.Format == "conf" || f.Format == "http" || filepath.Base(name) == generator.ManifestName {
+		if f.Format == "conf" || f.Format == "http" || f.Format == "lf" || filepath.Base(name) == generator.ManifestName {
 			write(t, filepath.Join(out, name), string(f.Data))
 		}
 	}

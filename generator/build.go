@@ -182,7 +182,8 @@ func (c *counter) step() {
 type sink interface {
 	// startBrand says that the files of the brand with this ID come next.
 	startBrand(id string)
-	// write writes data, whose SHA-256 is sum, under name.
+	// write writes data, whose SHA-256 is sum, under name. Several
+	// goroutines may call it at once, never two with the same sum.
 	write(name string, data []byte, sum [32]byte) (ManifestFile, error)
 	// brandWritten describes the files written since startBrand.
 	brandWritten(files []ManifestFile)
@@ -320,14 +321,9 @@ func (p *Project) selectBrands(ids []string, shard Shard) ([]*brand, error) {
 // buildBrand writes one brand's pages and server configuration under dir
 // and returns them with paths relative to dir.
 func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, prog *counter, jobs int) ([]ManifestFile, error) {
-	var files []ManifestFile
+	var files []pending
 	put := func(mf ManifestFile, data []byte, sum [32]byte) error {
-		out, err := w.write(path.Join(dir, mf.Path), data, sum)
-		if err != nil {
-			return err
-		}
-		mf.Bytes, mf.SHA256 = out.Bytes, out.SHA256
-		files = append(files, mf)
+		files = append(files, pending{mf, data, sum})
 		return nil
 	}
 	site := b.site()
@@ -372,7 +368,79 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			}
 		}
 	}
-	return files, nil
+	return writeAll(ctx, w, dir, files, jobs)
+}
+
+// pending is a file of a brand waiting to be written.
+type pending struct {
+	mf   ManifestFile
+	data []byte
+	sum  [32]byte
+}
+
+// writeAll writes a brand's files into w under dir with jobs goroutines
+// and returns their manifest entries in order. The files with the same
+// content go to one goroutine, in order, so that the first is written and
+// the others linked to it whatever the number of jobs.
+func writeAll(ctx context.Context, w sink, dir string, files []pending, jobs int) ([]ManifestFile, error) {
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	group := map[[32]byte]int{}
+	var groups [][]int
+	for i, f := range files {
+		g, ok := group[f.sum]
+		if !ok {
+			g = len(groups)
+			group[f.sum] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	out := make([]ManifestFile, len(files))
+	errs := make([]error, len(groups))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var failed atomic.Bool
+	for range min(jobs, len(groups)) {
+		wg.Go(func() {
+			for g := range next {
+				for _, i := range groups[g] {
+					f := files[i]
+					written, err := w.write(path.Join(dir, f.mf.Path), f.data, f.sum)
+					if err != nil {
+						errs[g] = err
+						failed.Store(true)
+						break
+					}
+					out[i] = f.mf
+					out[i].Bytes, out[i].SHA256 = written.Bytes, written.SHA256
+				}
+			}
+		})
+	}
+feed:
+	for g := range groups {
+		if failed.Load() {
+			break
+		}
+		select {
+		case next <- g:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // serverFile returns the manifest entry and bytes of a file a server
@@ -548,6 +616,8 @@ func dedupe(errs []error) error {
 // from there instead, so it keeps its modification time and rsync or a CDN
 // upload moves only what changed.
 type writer struct {
+	// mu guards the maps, which goroutines of writeAll share.
+	mu         sync.Mutex
 	root       string
 	seen       map[[32]byte]string // content hash → first path written, this brand
 	prevRoot   string
@@ -599,7 +669,10 @@ func (w *writer) brandWritten([]ManifestFile) {}
 // holds exactly data (nobody edited it since).
 func (w *writer) linkPrevious(name, full string, data []byte) bool {
 	old := filepath.Join(w.prevRoot, filepath.FromSlash(name))
-	if !w.plainDir(filepath.Dir(old)) {
+	w.mu.Lock()
+	plain, known := w.plainDir(filepath.Dir(old)), w.known[name]
+	w.mu.Unlock()
+	if !plain {
 		return false
 	}
 	fi, err := os.Lstat(old)
@@ -610,7 +683,7 @@ func (w *writer) linkPrevious(name, full string, data []byte) bool {
 	// it checked; any other is read, so a file edited by hand is never
 	// carried over.
 	st := stampOf(fi)
-	if w.known[name] != st {
+	if known != st {
 		if b, err := os.ReadFile(old); err != nil || !bytes.Equal(b, data) {
 			return false
 		}
@@ -618,7 +691,9 @@ func (w *writer) linkPrevious(name, full string, data []byte) bool {
 	if os.Link(old, full) != nil {
 		return false
 	}
+	w.mu.Lock()
 	w.stamps[name] = st
+	w.mu.Unlock()
 	return true
 }
 
@@ -680,27 +755,39 @@ func previousFiles(out string) map[string]string {
 
 func (w *writer) write(name string, data []byte, sum [32]byte) (ManifestFile, error) {
 	full := filepath.Join(w.root, filepath.FromSlash(name))
-	// Most files share a folder with the one before: create each once.
-	if dir := filepath.Dir(full); !w.made[dir] {
+	// Many files share a folder: create each once (MkdirAll tolerates
+	// another goroutine creating it at the same time).
+	dir := filepath.Dir(full)
+	w.mu.Lock()
+	made := w.made[dir]
+	w.mu.Unlock()
+	if !made {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return ManifestFile{}, err
 		}
+		w.mu.Lock()
 		w.made[dir] = true
+		w.mu.Unlock()
 	}
 	mf := ManifestFile{Path: name, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}
-	if w.prev[strings.TrimPrefix(name, w.prevPrefix)] == mf.SHA256 && w.linkPrevious(name, full, data) {
-		if _, ok := w.seen[sum]; !ok {
-			w.seen[sum] = full
-		}
+	// The first file with this content is written (or linked from the
+	// previous output); the others are linked to it.
+	w.mu.Lock()
+	first, ok := w.seen[sum]
+	w.mu.Unlock()
+	switch {
+	case w.prev[strings.TrimPrefix(name, w.prevPrefix)] == mf.SHA256 && w.linkPrevious(name, full, data):
+	case ok && os.Link(first, full) == nil:
 		return mf, nil
-	}
-	if first, ok := w.seen[sum]; !ok || os.Link(first, full) != nil {
+	default:
 		if err := os.WriteFile(full, data, 0o644); err != nil {
 			return ManifestFile{}, err
 		}
-		if !ok {
-			w.seen[sum] = full
-		}
+	}
+	if !ok {
+		w.mu.Lock()
+		w.seen[sum] = full
+		w.mu.Unlock()
 	}
 	return mf, nil
 }
@@ -837,11 +924,16 @@ type File struct {
 }
 
 // memory is the sink of Render.
-type memory struct{ files map[string]*File }
+type memory struct {
+	mu    sync.Mutex
+	files map[string]*File
+}
 
 func (m *memory) write(name string, data []byte, sum [32]byte) (ManifestFile, error) {
 	mf, _ := discard{}.write(name, data, sum)
+	m.mu.Lock()
 	m.files[name] = &File{ManifestFile: mf, Data: data}
+	m.mu.Unlock()
 	return mf, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -679,21 +682,60 @@ accent = "#8a1538"
 	}
 }
 
-// TestParallelSameAsSerial: rendering on one goroutine or many gives the
-// same bytes.
+// TestParallelSameAsSerial: building with one goroutine or many, fresh
+// or over the previous output, gives the same files with the same bytes,
+// and the same files share an inode.
 func TestParallelSameAsSerial(t *testing.T) {
 	p := load(t, "-- errpages.toml --\nlocales = [\"en\", \"de\", \"ja\", \"ar\"]\ncodes = [401, 403, 404, 500, 503]\n")
-	var manifests [2]string
-	for i, jobs := range []int{1, 8} {
+	var want map[string]string
+	var wantInodes int
+	for _, jobs := range []int{1, 2, 8} {
 		out := filepath.Join(t.TempDir(), "dist")
-		if _, err := p.Build(context.Background(), out, BuildOptions{Jobs: jobs}); err != nil {
-			t.Fatal(err)
+		for _, build := range []string{"fresh", "rebuild"} {
+			if _, err := p.Build(context.Background(), out, BuildOptions{Jobs: jobs}); err != nil {
+				t.Fatal(err)
+			}
+			got, inodes := treeContents(t, out)
+			if want == nil {
+				want, wantInodes = got, inodes
+				continue
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("-j %d, %s: the output differs from -j 1's", jobs, build)
+			}
+			if inodes != wantInodes {
+				t.Errorf("-j %d, %s: %d distinct files, -j 1 wrote %d", jobs, build, inodes, wantInodes)
+			}
 		}
-		manifests[i] = readFile(t, filepath.Join(out, ManifestName))
 	}
-	if manifests[0] != manifests[1] {
-		t.Error("a parallel build differs from a serial one")
+}
+
+// treeContents reads every file under dir, by path, and counts the
+// distinct inodes among them.
+func treeContents(t *testing.T, dir string) (map[string]string, int) {
+	t.Helper()
+	files := map[string]string{}
+	inodes := map[uint64]bool{}
+	err := filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		inodes[fi.Sys().(*syscall.Stat_t).Ino] = true
+		files[strings.TrimPrefix(name, dir)] = string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return files, len(inodes)
 }
 
 // TestConcurrentUse: one Project serves renders and in-memory builds from
