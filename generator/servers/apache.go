@@ -168,10 +168,11 @@ func (s Site) typeMap(code int) string {
 	return b.String()
 }
 
+// indent prefixes every line of s but the empty ones.
 func indent(s, prefix string) string {
 	lines := strings.SplitAfter(s, "\n")
 	for i, l := range lines {
-		if l != "" {
+		if l != "" && l != "\n" {
 			lines[i] = prefix + l
 		}
 	}

@@ -50,7 +50,6 @@ func (s Site) nginxVar(name string) string {
 // nginxHTTP returns the maps that pick the language, the format and the
 // headers per status.
 func nginxHTTP(s Site) string {
-	lang, fmtVar, cache, retry := s.nginxVars()
 	var h strings.Builder
 	h.WriteString(s.header("nginx", "# ",
 		"errpages: nginx maps. Include this file once at the http {} level, before the",
@@ -61,39 +60,49 @@ func nginxHTTP(s Site) string {
 		"        server { ... include \""+s.Root+"/nginx/server.conf\"; }",
 		"    }",
 	))
-	h.WriteString("\n# The visitor's language: the first Accept-Language tag that matches a generated\n")
-	h.WriteString("# locale (nginx maps ignore q-values, so the browser's first choice wins).\n")
-	fmt.Fprintf(&h, "map $http_accept_language %s {\n    default %s;\n", lang, s.DefaultLocale)
+	h.WriteString(s.nginxMaps("$http_accept", "$request_uri"))
+	return h.String()
+}
+
+// nginxMaps returns the maps of the language (from Accept-Language), the
+// format (from the variable accept), the Cache-Control and Retry-After
+// values, and those of the Reference block (the path from uri).
+func (s Site) nginxMaps(accept, uri string) string {
+	lang, fmtVar, cache, retry := s.nginxVars()
+	var b strings.Builder
+	b.WriteString("\n# The visitor's language: the first Accept-Language tag that matches a generated\n")
+	b.WriteString("# locale (nginx maps ignore q-values, so the browser's first choice wins).\n")
+	fmt.Fprintf(&b, "map $http_accept_language %s {\n    default %s;\n", lang, s.DefaultLocale)
 	for _, e := range s.languageKeys() {
-		fmt.Fprintf(&h, "    \"~*^%s([-,;\\s]|$)\" %s;\n", e.pattern(), e.locale)
+		fmt.Fprintf(&b, "    \"~*^%s([-,;\\s]|$)\" %s;\n", e.pattern(), e.locale)
 	}
-	h.WriteString("}\n\n# problem+json for clients that ask for JSON first; browsers get HTML.\n")
-	fmt.Fprintf(&h, "map $http_accept %s {\n    default html;\n    \"~*^application/(problem\\+)?json\" json;\n}\n", fmtVar)
-	h.WriteString("\n# Cache-Control per status: error responses must not be cached by guesswork.\n")
-	fmt.Fprintf(&h, "map $status %s {\n    default \"no-store\";\n", cache)
+	b.WriteString("}\n\n# problem+json for clients that ask for JSON first; browsers get HTML.\n")
+	fmt.Fprintf(&b, "map %s %s {\n    default html;\n    \"~*^application/(problem\\+)?json\" json;\n}\n", accept, fmtVar)
+	b.WriteString("\n# Cache-Control per status: error responses must not be cached by guesswork.\n")
+	fmt.Fprintf(&b, "map $status %s {\n    default \"no-store\";\n", cache)
 	for _, c := range s.Codes {
 		if v := s.cacheControl(c); v != "no-store" {
-			fmt.Fprintf(&h, "    %d \"%s\";\n", c, v)
+			fmt.Fprintf(&b, "    %d \"%s\";\n", c, v)
 		}
 	}
-	h.WriteString("}\n\n# Retry-After per status; an empty value sends no header.\n")
-	fmt.Fprintf(&h, "map $status %s {\n    default \"\";\n", retry)
+	b.WriteString("}\n\n# Retry-After per status; an empty value sends no header.\n")
+	fmt.Fprintf(&b, "map $status %s {\n    default \"\";\n", retry)
 	for _, c := range s.Codes {
 		if v, ok := s.RetryAfter[c]; ok {
-			fmt.Fprintf(&h, "    %d \"%s\";\n", c, v)
+			fmt.Fprintf(&b, "    %d \"%s\";\n", c, v)
 		}
 	}
-	h.WriteString("}\n")
+	b.WriteString("}\n")
 	if s.Reference {
-		h.WriteString(s.nginxReferenceMaps())
+		b.WriteString(s.nginxReferenceMaps(uri))
 	}
-	return h.String()
+	return b.String()
 }
 
 // nginxReferenceMaps returns the maps the Reference block reads: the request
 // ID (an incoming X-Request-ID only when trusted, and only when it is made
 // of ID characters) and the path without its query string.
-func (s Site) nginxReferenceMaps() string {
+func (s Site) nginxReferenceMaps(uri string) string {
 	var b strings.Builder
 	b.WriteString("\n# The request ID the Reference block shows; log it with $request_id (or this\n")
 	b.WriteString("# variable) in your log_format so that the two match.\n")
@@ -103,7 +112,7 @@ func (s Site) nginxReferenceMaps() string {
 		fmt.Fprintf(&b, "map $request_id %s {\n    default $request_id;\n}\n", s.nginxVar("rid"))
 	}
 	if s.ReferencePath {
-		fmt.Fprintf(&b, "map $request_uri %s {\n    \"~^(?<errpages_path_only>[^?]*)\" $errpages_path_only;\n}\n", s.nginxVar("path"))
+		fmt.Fprintf(&b, "map %s %s {\n    \"~^(?<errpages_path_only>[^?]*)\" $errpages_path_only;\n}\n", uri, s.nginxVar("path"))
 	}
 	return b.String()
 }
@@ -116,7 +125,6 @@ func (s Site) nginxReferenceMaps() string {
 // request gets a 404. try_files falls back to the default locale when a
 // language file is missing.
 func nginxServer(s Site) string {
-	lang, fmtVar, cache, retry := s.nginxVars()
 	var b strings.Builder
 	b.WriteString(s.header("nginx", "# ",
 		"errpages: error pages for one nginx server {} block. Include it at server level,",
@@ -133,7 +141,16 @@ func nginxServer(s Site) string {
 		"in errpages.toml as [server] headers, e.g. Strict-Transport-Security.",
 	))
 	b.WriteString("\n")
-	for _, c := range s.codesFor("nginx") {
+	b.WriteString(s.nginxErrorPages("nginx"))
+	return b.String()
+}
+
+// nginxErrorPages returns the error_page lines of target's codes and the
+// error location.
+func (s Site) nginxErrorPages(target string) string {
+	lang, fmtVar, cache, retry := s.nginxVars()
+	var b strings.Builder
+	for _, c := range s.codesFor(target) {
 		fmt.Fprintf(&b, "error_page %d %s%s/%d.%s;\n", c, s.URLPrefix, lang, c, fmtVar)
 	}
 	fmt.Fprintf(&b, "\nlocation ^~ %s {\n", s.URLPrefix)
