@@ -144,7 +144,7 @@ func parseBuild(args []string, stdout, stderr io.Writer) (f buildFlags, status i
 	fs.BoolVar(&f.strict, "strict", false, "fail when a locale lacks a translation (see errpages check)")
 	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
 	fs.BoolVar(&f.verbose, "v", false, "also list what was written, brand by brand")
-	fs.IntVar(&f.jobs, "j", 0, "render `N` pages at once (default: the number of CPUs)")
+	fs.IntVar(&f.jobs, "j", 0, "render and write `N` pages at once (default: the number of CPUs)")
 	fs.BoolVar(&f.noWait, "no-wait", false, "fail at once if another build is writing the output folder, instead of waiting")
 	fs.Func("shard", "build only shard `K/N` of the brands (for CI matrices)", func(v string) error {
 		k, n, ok := strings.Cut(v, "/")
