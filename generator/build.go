@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -342,7 +343,11 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			data         []byte
 			sum          [32]byte
 		}{{"page", "html", pg.HTML, pg.htmlSum}, {"problem", "json", pg.JSON, pg.jsonSum}} {
-			mf := ManifestFile{Path: fmt.Sprintf("pages/%s/%d.%s", k.locale, k.code, f.format), Kind: f.kind, Code: int(k.code), Locale: k.locale, Format: f.format}
+			name := strconv.Itoa(int(k.code))
+			if k.sub == servers.MaintenanceSub {
+				name = "maintenance"
+			}
+			mf := ManifestFile{Path: fmt.Sprintf("pages/%s/%s.%s", k.locale, name, f.format), Kind: f.kind, Code: int(k.code), Locale: k.locale, Format: f.format}
 			if f.format == "html" {
 				mf.CSP = b.csp
 			}
@@ -486,6 +491,11 @@ func (b *brand) pageKeys(site servers.Site) []pageKey {
 			keys = append(keys, pageKey{loc, StatusCode(r.Code), r.Sub})
 		}
 	}
+	if b.Maintenance.Enabled {
+		for _, loc := range b.locales {
+			keys = append(keys, pageKey{loc, 503, servers.MaintenanceSub})
+		}
+	}
 	return keys
 }
 
@@ -555,6 +565,12 @@ func (b *brand) site() servers.Site {
 		Reference:      b.Page.Reference,
 		ReferencePath:  b.Page.Reference && b.Page.ReferencePath,
 		TrustRequestID: b.Server.TrustRequestID,
+	}
+	if m := b.Maintenance; m.Enabled {
+		s.Maintenance = &servers.Maintenance{
+			Flag: cmp.Or(m.Flag, strings.TrimSuffix(b.Server.Root, "/")+"/maintenance.on"), RetryAfter: string(m.RetryAfter),
+			Allow: m.allow, BypassName: m.bypassName, BypassValue: m.bypassValue, Health: m.Health,
+		}
 	}
 	for _, l := range b.locales {
 		s.Locales = append(s.Locales, string(l))

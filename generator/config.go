@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/netip"
 	"reflect"
 	"regexp"
 	"slices"
@@ -43,6 +44,80 @@ type Brand struct {
 	Server        Server       `toml:"server" default:"see below" doc:"Where the pages will live on the web server, for the generated configuration."`
 	Security      Security     `toml:"security" default:"all on" doc:"Security headers sent with the error pages."`
 	Page          PageSettings `toml:"page" default:"see below" doc:"Optional parts of the pages."`
+	Maintenance   Maintenance  `toml:"maintenance" default:"off" doc:"The maintenance page and the servers' maintenance switch."`
+}
+
+// Maintenance turns on a maintenance page per language and the server
+// configuration that answers every request with it, status 503, while a
+// flag file exists on the server.
+type Maintenance struct {
+	Enabled      bool        `toml:"enabled" doc:"Build pages/<locale>/maintenance.html (and .json) and each target's maintenance configuration."`
+	Flag         string      `toml:"flag" default:"<root>/maintenance.on" doc:"Absolute path of the flag file on the server: maintenance is on while it exists. errpages maintenance on and off write and remove it; builds keep it."`
+	RetryAfter   HeaderValue `toml:"retry_after" default:"3600" doc:"Retry-After of the maintenance page, in seconds or as an HTTP-date (the planned end); the page says it in words."`
+	Allow        []string    `toml:"allow" default:"none" doc:"Client addresses and CIDR ranges that get the real site during maintenance, e.g. [\"192.0.2.10\", \"10.0.0.0/8\", \"2001:db8::/32\"]."`
+	BypassHeader string      `toml:"bypass_header" doc:"A request header, \"Name: value\", that gets the real site during maintenance, for the team; the value is 16 to 128 letters, digits, '.', '_', '~', '+', '/', '=' or '-' (keep it secret)."`
+	Health       []string    `toml:"health" default:"none" doc:"Paths that stay up during maintenance, e.g. [\"/healthz\"] for the load balancer's checks."`
+	StatusURL    Link        `toml:"status_url" doc:"A status page the maintenance page links to."`
+
+	// Filled in by validate.
+	allow                   []string
+	bypassName, bypassValue string
+}
+
+var (
+	bypassNameRe  = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+	bypassValueRe = regexp.MustCompile(`^[A-Za-z0-9._~+/=-]{16,128}$`)
+	healthPathRe  = regexp.MustCompile(`^/[A-Za-z0-9_.~/-]*$`)
+)
+
+// validate checks the [maintenance] table.
+func (m *Maintenance) validate(file string, at func(key ...string) (int, int)) error {
+	if !m.Enabled {
+		return nil
+	}
+	var errs errorList
+	if m.Flag != "" && (!strings.HasPrefix(m.Flag, "/") || !rootRe.MatchString(m.Flag) || strings.Contains(m.Flag, "/../") || strings.ContainsAny(m.Flag, "[]*?")) {
+		line, col := at("flag")
+		errs.addf(file, line, col, "maintenance.flag %q: expected an absolute path on the server, such as \"/var/www/maintenance.on\" (no double quotes, $, \\, braces, ;, #, wildcards or control characters)", m.Flag)
+	}
+	if m.RetryAfter == "" {
+		m.RetryAfter = "3600"
+	}
+	if v := string(m.RetryAfter); !retryAfterRe.MatchString(v) {
+		if _, err := http.ParseTime(v); err != nil {
+			line, col := at("retry_after")
+			errs.addf(file, line, col, "maintenance.retry_after %q: expected a number of seconds or an HTTP-date such as \"Thu, 24 Dec 2026 06:00:00 GMT\"", v)
+		}
+	}
+	m.allow = nil
+	for i, a := range m.Allow {
+		if p, err := netip.ParsePrefix(a); err == nil {
+			m.allow = append(m.allow, p.Masked().String())
+		} else if ip, err := netip.ParseAddr(a); err == nil && ip.Zone() == "" {
+			m.allow = append(m.allow, ip.String())
+		} else {
+			line, col := at("allow")
+			errs.addf(file, line, col, "maintenance.allow[%d] %q: expected an IP address or a CIDR range such as \"10.0.0.0/8\"", i, a)
+		}
+	}
+	m.bypassName, m.bypassValue = "", ""
+	if m.BypassHeader != "" {
+		name, value, ok := strings.Cut(m.BypassHeader, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || !bypassNameRe.MatchString(name) || !bypassValueRe.MatchString(value) {
+			line, col := at("bypass_header")
+			errs.addf(file, line, col, "maintenance.bypass_header: expected \"Name: value\" with a header name of letters, digits and '-' and a value of 16 to 128 letters, digits, '.', '_', '~', '+', '/', '=' or '-'")
+		} else {
+			m.bypassName, m.bypassValue = name, value
+		}
+	}
+	for i, h := range m.Health {
+		if !healthPathRe.MatchString(h) || strings.Contains(h, "..") {
+			line, col := at("health")
+			errs.addf(file, line, col, "maintenance.health[%d] %q: expected a URL path such as \"/healthz\" (letters, digits, '/', '_', '-', '.' and '~')", i, h)
+		}
+	}
+	return errs.err()
 }
 
 // Security says which headers the server configuration sends with the
@@ -300,6 +375,7 @@ func (b *Brand) validate(file string, src []byte, own func(key ...string) bool) 
 	errs.add(b.Server.validate(file, b.builtCodes(), b.Security,
 		func(key ...string) (int, int) { return at(append([]string{"server"}, key...)...) },
 		func(key ...string) bool { return own(append([]string{"server"}, key...)...) }))
+	errs.add(b.Maintenance.validate(file, func(key ...string) (int, int) { return at(append([]string{"maintenance"}, key...)...) }))
 	if rp := b.Security.ReferrerPolicy; rp != "" && !slices.Contains(referrerPolicies, rp) {
 		line, col := at("security", "referrer_policy")
 		errs.addf(file, line, col, "security.referrer_policy %q: expected one of %s, or \"\" for none", rp, strings.Join(referrerPolicies, ", "))

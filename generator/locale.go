@@ -14,8 +14,11 @@ import (
 
 // localeFile is the shape of locales/<tag>.toml.
 type localeFile struct {
-	UI    map[string]string `toml:"ui"`
-	Codes map[string]struct {
+	UI map[string]string `toml:"ui"`
+	// Maintenance holds the maintenance page's title and summary, and the
+	// text of its link to the status page.
+	Maintenance map[string]string `toml:"maintenance"`
+	Codes       map[string]struct {
 		Title   string `toml:"title"`
 		Summary string `toml:"summary"`
 	} `toml:"codes"`
@@ -73,6 +76,9 @@ func loadLocales(l *layers, needed func(LocaleTag) bool) (map[LocaleTag]localeSt
 	return out, errs.err()
 }
 
+// maintenanceKeys are the strings of the [maintenance] table.
+var maintenanceKeys = []string{"title", "summary", "status"}
+
 func decodeLocale(s source) (localeStrings, error) {
 	data, err := textFile(s)
 	if err != nil {
@@ -89,11 +95,19 @@ func decodeLocale(s source) (localeStrings, error) {
 	var errs errorList
 	for _, k := range topKeys(md.Undecoded()) {
 		line, col := keyPosition(data, k)
-		errs.addf(s.display, line, col, "unknown key %q: a locale file has [ui] strings, [codes.<code>] tables with title and summary, [substatus.\"<code>.<sub>\"] tables with cause and admin, and [owner] strings by code", k.String())
+		errs.addf(s.display, line, col, "unknown key %q: a locale file has [ui] strings, [codes.<code>] tables with title and summary, [substatus.\"<code>.<sub>\"] tables with cause and admin, [owner] strings by code, and [maintenance] title, summary and status", k.String())
 	}
 	out := localeStrings{}
 	for k, v := range lf.UI {
 		out["ui."+k] = v
+	}
+	for k, v := range lf.Maintenance {
+		if !slices.Contains(maintenanceKeys, k) {
+			line, col := keyPosition(data, toml.Key{"maintenance", k})
+			errs.addf(s.display, line, col, "maintenance.%s: expected one of %s", k, strings.Join(maintenanceKeys, ", "))
+			continue
+		}
+		out["maintenance."+k] = v
 	}
 	for k, v := range lf.Codes {
 		var c StatusCode

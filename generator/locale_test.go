@@ -110,7 +110,7 @@ func TestBuiltinLocalesComplete(t *testing.T) {
 					t.Errorf("ui.retry_in with %s reads %q", k, s)
 				}
 			}
-			for _, c := range helpCodes {
+			for _, c := range append(helpCodes, "maintenance") {
 				checkContent(t, builtin, tag, c)
 			}
 			if tag == "en" {

@@ -221,8 +221,10 @@ func (p *Project) loadContent(needed func(LocaleTag) bool) error {
 			}
 			num, ok := strings.CutSuffix(name, ".md")
 			var code StatusCode
-			if !ok || code.UnmarshalText([]byte(num)) != nil || strconv.Itoa(int(code)) != num {
-				errs.add(&Error{File: p.layers.projectName(file), Msg: "content file must be named <code>.md with a code from 400 to 599, e.g. 404.md"})
+			if num == "maintenance" {
+				code = maintenanceContent
+			} else if !ok || code.UnmarshalText([]byte(num)) != nil || strconv.Itoa(int(code)) != num {
+				errs.add(&Error{File: p.layers.projectName(file), Msg: "content file must be named <code>.md with a code from 400 to 599, e.g. 404.md, or maintenance.md"})
 				continue
 			}
 			src, _, err := p.layers.read(file)

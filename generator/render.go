@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,6 +160,9 @@ func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (
 		return nil, templateError(err)
 	}
 	name := cmp.Or(d.IISCode, strconv.Itoa(int(code)))
+	if sub == servers.MaintenanceSub {
+		name = "maintenance"
+	}
 	html, err := p.pageMin.Bytes("text/html", buf.Bytes())
 	if err != nil {
 		return nil, &Error{File: b.theme.file, Msg: fmt.Sprintf("minifying the %s page of %s: %v", locale, name, err)}
@@ -193,6 +197,9 @@ func (p *Project) render(b *brand, locale LocaleTag, code StatusCode, sub int) (
 // the first language of chain that has it, the brand, the content file's
 // help and related codes, and an IIS sub-status's cause and advice.
 func (p *Project) pageData(b *brand, chain []LocaleTag, locale LocaleTag, code StatusCode, sub int) (pageData, error) {
+	if sub == servers.MaintenanceSub {
+		return p.maintenanceData(b, chain, locale)
+	}
 	title, summary, err := p.codeText(b, chain, code)
 	if err != nil {
 		return pageData{}, err
@@ -248,6 +255,44 @@ func (p *Project) pageData(b *brand, chain []LocaleTag, locale LocaleTag, code S
 				return pageData{}, &Error{File: c.src.display, Msg: fmt.Sprintf("related code %d: %v", rc, err)}
 			}
 			d.Related = append(d.Related, relatedCode{rc, t, s})
+		}
+	}
+	return d, nil
+}
+
+// maintenanceContent is the content key of content/<locale>/maintenance.md.
+const maintenanceContent StatusCode = 0
+
+// maintenanceData is what the maintenance page shows: a 503 with the
+// [maintenance] strings, the help of maintenance.md, when to try again,
+// and a link to the status page.
+func (p *Project) maintenanceData(b *brand, chain []LocaleTag, locale LocaleTag) (pageData, error) {
+	title, _ := p.lookup(chain, "maintenance.title")
+	summary, _ := p.lookup(chain, "maintenance.summary")
+	if title == "" || summary == "" {
+		return pageData{}, p.configError(b.Brand, fmt.Sprintf("the maintenance page has no title or summary in %q: add them to [maintenance] in locales/%s.toml", chain, b.DefaultLocale), "maintenance")
+	}
+	d := pageData{
+		Lang: locale, Dir: direction(locale), Code: 503, Title: title, Summary: summary,
+		T:     map[string]string{},
+		Brand: brandData{Name: b.Name, Home: b.URL, Contact: b.Contact, Logo: b.logo, Footer: b.footer, Links: b.Links},
+		CSS:   b.css,
+		CSP:   metaPolicy(b.csp),
+		Retry: p.retryText(chain, string(b.Maintenance.RetryAfter)),
+	}
+	for _, k := range p.uiKeys {
+		if v, ok := p.lookup(chain, "ui."+k); ok {
+			d.T[k] = v
+		}
+	}
+	if b.Maintenance.StatusURL != "" {
+		text, _ := p.lookup(chain, "maintenance.status")
+		d.Brand.Links = append(slices.Clip(d.Brand.Links), ExtraLink{Text: text, URL: b.Maintenance.StatusURL})
+	}
+	if c := p.findContent(chain, maintenanceContent); c != nil {
+		var err error
+		if d.Help, err = p.markdown(c, b.UnsafeHTML); err != nil {
+			return pageData{}, err
 		}
 	}
 	return d, nil

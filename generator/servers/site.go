@@ -39,7 +39,25 @@ type Site struct {
 	// Headers are sent with every error page, in order: the security
 	// headers, e.g. Content-Security-Policy.
 	Headers []Header
+	// Maintenance, when set, is the maintenance switch the targets write.
+	Maintenance *Maintenance
 }
+
+// Maintenance is a site's maintenance switch: while the file Flag exists,
+// every request gets the maintenance page (pages/<locale>/maintenance.html
+// or .json) with status 503 and Retry-After, but those from an address or
+// range in Allow, those with the header BypassName: BypassValue, and those
+// for a path in Health.
+type Maintenance struct {
+	Flag, RetryAfter        string
+	Allow                   []string
+	BypassName, BypassValue string
+	Health                  []string
+}
+
+// MaintenanceSub is the Sub of the maintenance page in PageRef: a page of
+// status 503 named maintenance.
+const MaintenanceSub = -2
 
 // Header is one response header.
 type Header struct{ Name, Value string }
