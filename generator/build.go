@@ -155,11 +155,53 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	if err := verifyTree(tmp, sum.Files); err != nil {
 		return Summary{}, err
 	}
+	flags := p.flagsInside(brands)
+	keepFlags(out, tmp, flags)
 	if err := swap(tmp, out); err != nil {
 		return Summary{}, err
 	}
+	// A maintenance on or off during the swap went to the old tree, now in
+	// tmp: the new one follows it.
+	keepFlags(tmp, out, flags)
 	writeStamps(state, w.stamps)
 	return sum, nil
+}
+
+// flagsInside lists the maintenance flag files that live inside the output
+// folder on the server, relative to it.
+func (p *Project) flagsInside(brands []*brand) []string {
+	var rels []string
+	for _, b := range brands {
+		if !b.Maintenance.Enabled {
+			continue
+		}
+		if rel, ok := strings.CutPrefix(b.site().Maintenance.Flag, strings.TrimSuffix(b.Server.Root, "/")+"/"); ok {
+			rels = append(rels, path.Join(b.ID, rel))
+		}
+	}
+	return rels
+}
+
+// keepFlags makes the maintenance flag files of the tree to match those
+// of the tree from: a build never switches maintenance on or off.
+func keepFlags(from, to string, rels []string) {
+	for _, rel := range rels {
+		src, dst := filepath.Join(from, filepath.FromSlash(rel)), filepath.Join(to, filepath.FromSlash(rel))
+		fi, err := os.Lstat(src)
+		if err != nil || !fi.Mode().IsRegular() {
+			os.Remove(dst)
+			continue
+		}
+		if _, err := os.Lstat(dst); err == nil {
+			continue
+		}
+		os.MkdirAll(filepath.Dir(dst), 0o755)
+		if os.Link(src, dst) != nil {
+			if data, err := os.ReadFile(src); err == nil {
+				os.WriteFile(dst, data, 0o644)
+			}
+		}
+	}
 }
 
 // counter reports rendering progress.
@@ -977,4 +1019,15 @@ func (p *Project) Render(ctx context.Context, opts BuildOptions) (map[string]*Fi
 		return nil, err
 	}
 	return m.files, nil
+}
+
+// MaintenanceFlag returns the flag file of the brand's maintenance switch,
+// the path on the server that turns maintenance on while it exists, or ""
+// when the brand does not enable [maintenance].
+func (p *Project) MaintenanceFlag(id string) (string, error) {
+	b, err := p.brand(id)
+	if err != nil || !b.Maintenance.Enabled {
+		return "", err
+	}
+	return b.site().Maintenance.Flag, nil
 }

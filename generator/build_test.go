@@ -955,3 +955,30 @@ func TestReferenceBudget(t *testing.T) {
 	_, err := load(t, fmt.Sprintf(project, widest-1)).Build(context.Background(), out, BuildOptions{})
 	wantErr(t, err, fmt.Sprintf("is %d bytes with the Reference block filled in at its widest, over the page_budget of %d bytes", widest, widest-1))
 }
+
+// TestBuildKeepsMaintenanceFlag: a build over the deployed output keeps
+// the maintenance flag that lives inside it, so that a deploy during
+// maintenance does not end it.
+func TestBuildKeepsMaintenanceFlag(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "dist")
+	p := load(t, fmt.Sprintf("-- errpages.toml --\ncodes = [503]\nlocales = [\"en\"]\n[maintenance]\nenabled = true\n[server]\ntargets = [\"nginx\"]\nroot = %q\n", out))
+	for i := range 2 {
+		if _, err := p.Build(context.Background(), out, BuildOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		flag := filepath.Join(out, "maintenance.on")
+		if i == 0 {
+			if _, err := os.Stat(flag); err == nil {
+				t.Fatal("a build switched maintenance on")
+			}
+			os.WriteFile(flag, []byte("since: 2026-12-03T10:00:00Z\n"), 0o644)
+			continue
+		}
+		if got := readFile(t, flag); got != "since: 2026-12-03T10:00:00Z\n" {
+			t.Errorf("after a rebuild the flag holds %q", got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "pages/en/maintenance.html")); err != nil {
+		t.Error(err)
+	}
+}

@@ -51,6 +51,17 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 			return err
 		})
 	},
+	// expand FILE replaces $WORK in FILE by the script's folder, for
+	// settings that need an absolute path.
+	"expand": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: expand FILE")
+		}
+		p := ts.MkAbs(args[0])
+		data, err := os.ReadFile(p)
+		ts.Check(err)
+		ts.Check(os.WriteFile(p, []byte(strings.ReplaceAll(string(data), "$WORK", ts.Getenv("WORK"))), 0o644))
+	},
 	// generate PATH SIZE writes a file too large to commit.
 	"generate": func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) != 2 {

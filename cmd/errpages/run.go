@@ -37,6 +37,7 @@ Usage:
   errpages check [-c errpages.toml] [--brand ID]...            validate everything, write nothing
   errpages serve [-c errpages.toml] [--addr 127.0.0.1:8080]   preview every page, live reload
   errpages init [--contact ADDRESS] [DIR]                     start a project in DIR (default: .)
+  errpages maintenance on|off|status [-c errpages.toml] [--until TIME]   switch maintenance mode (flag file)
   errpages schema                                             print the JSON Schema of errpages.toml
   errpages version                                            print the version
   errpages help [command]                                     show help
@@ -55,6 +56,7 @@ func commands() []command {
 		{"check", "validate without writing", runCheck},
 		{"serve", "preview with live reload", runServe},
 		{"init", "start a project", runInit},
+		{"maintenance", "switch maintenance mode on or off on the server", runMaintenance},
 		{"schema", "print the JSON Schema of errpages.toml", runSchema},
 		{"version", "print the version", runVersion},
 	}

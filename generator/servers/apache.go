@@ -3,6 +3,7 @@ package servers
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -83,7 +84,10 @@ func apache(s Site) []File {
 		files = append(files, File{Path: "pages/" + l + "/.htaccess", Kind: "apache", Data: []byte("DefaultLanguage " + l + "\n")})
 	}
 	for _, code := range s.codesFor("apache") {
-		files = append(files, File{Path: fmt.Sprintf("pages/%d.var", code), Kind: "apache", Data: []byte(s.typeMap(code))})
+		files = append(files, File{Path: fmt.Sprintf("pages/%d.var", code), Kind: "apache", Data: []byte(s.typeMap(strconv.Itoa(code)))})
+	}
+	if s.Maintenance != nil {
+		files = append(files, File{Path: "pages/maintenance.var", Kind: "apache", Data: []byte(s.typeMap("maintenance"))})
 	}
 	return files
 }
@@ -118,6 +122,9 @@ func (s Site) apacheDirectives() string {
 			fmt.Fprintf(&b, "Header always set Retry-After \"%s\" \"expr=%%{REQUEST_STATUS} == %d\"\n", v, c)
 		}
 	}
+	if m := s.Maintenance; m != nil {
+		fmt.Fprintf(&b, "Header always set Retry-After \"%s\" \"expr=%%{REQUEST_STATUS} == 503 && %%{REQUEST_URI} =~ m#/maintenance\\.#\"\n", m.RetryAfter)
+	}
 	if s.Reference {
 		b.WriteString("# The Reference block: mod_include fills in UNIQUE_ID (mod_unique_id; log it\n")
 		b.WriteString("# with %{UNIQUE_ID}e), DATE_GMT, HTTP_HOST and REDIRECT_URL, entity-encoded.\n")
@@ -146,13 +153,40 @@ func (s Site) errorDocuments() string {
 	for _, c := range s.codesFor("apache") {
 		fmt.Fprintf(&b, "ErrorDocument %d %s%d.var\n", c, s.URLPrefix, c)
 	}
+	if s.Maintenance != nil {
+		b.WriteString(s.apacheMaintenance())
+	}
+	return b.String()
+}
+
+// apacheMaintenance is the maintenance switch: while the flag file exists,
+// every request but the error pages', the allowed addresses', those with
+// the bypass header and those for a health path gets status 503 and the
+// maintenance page. Apache checks the file on every request: no reload.
+func (s Site) apacheMaintenance() string {
+	m := s.Maintenance
+	cond := []string{fmt.Sprintf("-f '%s'", m.Flag), fmt.Sprintf("%%{REQUEST_URI} !~ m#^%s#", s.URLPrefix)}
+	for _, a := range m.Allow {
+		cond = append(cond, fmt.Sprintf("! -R '%s'", a))
+	}
+	if m.BypassName != "" {
+		cond = append(cond, fmt.Sprintf("req('%s') != '%s'", m.BypassName, m.BypassValue))
+	}
+	if len(m.Health) > 0 {
+		cond = append(cond, "! %{REQUEST_URI} in { '"+strings.Join(m.Health, "', '")+"' }")
+	}
+	var b strings.Builder
+	b.WriteString("\n# Maintenance: on while the flag file exists (errpages maintenance on/off).\n")
+	fmt.Fprintf(&b, "<If \"%s\">\n", strings.Join(cond, " && "))
+	fmt.Fprintf(&b, "    ErrorDocument 503 %smaintenance.var\n", s.URLPrefix)
+	b.WriteString("    Redirect 503\n</If>\n")
 	return b.String()
 }
 
 // typeMap lists, for every locale, the HTML page and the problem+json
 // document twice: Apache matches media types literally, so JSON clients
 // asking for application/json need their own record.
-func (s Site) typeMap(code int) string {
+func (s Site) typeMap(name string) string {
 	var b strings.Builder
 	for i, l := range s.orderedLocales() {
 		if i > 0 {
@@ -161,9 +195,9 @@ func (s Site) typeMap(code int) string {
 		// Apache matches a language by prefix (de-CH gets de), but zh-TW
 		// must be told it means zh-Hant.
 		langs := strings.Join(append([]string{l}, scriptAliases[l]...), ", ")
-		fmt.Fprintf(&b, "URI: %s/%d.html\nContent-Type: text/html; charset=utf-8\nContent-Language: %s\n\n", l, code, langs)
-		fmt.Fprintf(&b, "URI: %s/%d.json\nContent-Type: application/problem+json; qs=0.5\nContent-Language: %s\n\n", l, code, langs)
-		fmt.Fprintf(&b, "URI: %s/%d.json\nContent-Type: application/json; qs=0.4\nContent-Language: %s\n", l, code, langs)
+		fmt.Fprintf(&b, "URI: %s/%s.html\nContent-Type: text/html; charset=utf-8\nContent-Language: %s\n\n", l, name, langs)
+		fmt.Fprintf(&b, "URI: %s/%s.json\nContent-Type: application/problem+json; qs=0.5\nContent-Language: %s\n\n", l, name, langs)
+		fmt.Fprintf(&b, "URI: %s/%s.json\nContent-Type: application/json; qs=0.4\nContent-Language: %s\n", l, name, langs)
 	}
 	return b.String()
 }

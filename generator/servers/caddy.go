@@ -2,6 +2,7 @@ package servers
 
 import (
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 )
@@ -36,6 +37,9 @@ func caddy(s Site) []File {
 		"Responses a backend sends through reverse_proxy pass unchanged. A site",
 		"block has one handle_errors: merge this one into yours if it has one.",
 	))
+	if s.Maintenance != nil {
+		b.WriteString(s.caddyMaintenance())
+	}
 	b.WriteString(s.caddyHandleErrors())
 	files := []File{{Path: "caddy/errpages.caddy", Kind: "caddy", Data: []byte(b.String())}}
 	if s.Reference {
@@ -43,6 +47,34 @@ func caddy(s Site) []File {
 	}
 	return files
 }
+
+// caddyMaintenance is the maintenance switch: while the flag file exists,
+// requests that no exception lets through end in an error that
+// handle_errors answers with the maintenance page. Caddy checks the file on
+// every request: no reload.
+func (s Site) caddyMaintenance() string {
+	m := s.Maintenance
+	var b strings.Builder
+	b.WriteString("\n# Maintenance: on while the flag file exists (errpages maintenance on/off).\n")
+	b.WriteString("@errpages_maintenance {\n")
+	fmt.Fprintf(&b, "    file {\n        root %s\n        try_files %s\n    }\n", quote(path.Dir(m.Flag)), quote(path.Base(m.Flag)))
+	if len(m.Allow) > 0 {
+		fmt.Fprintf(&b, "    not remote_ip %s\n", strings.Join(m.Allow, " "))
+	}
+	if m.BypassName != "" {
+		fmt.Fprintf(&b, "    not header %s %s\n", m.BypassName, m.BypassValue)
+	}
+	if len(m.Health) > 0 {
+		fmt.Fprintf(&b, "    not path %s\n", strings.Join(m.Health, " "))
+	}
+	b.WriteString("}\n")
+	fmt.Fprintf(&b, "handle @errpages_maintenance {\n    error %s 503\n}\n", quote(caddyMaintenanceError))
+	return b.String()
+}
+
+// caddyMaintenanceError is the message of the maintenance switch's error,
+// by which handle_errors picks the maintenance page.
+const caddyMaintenanceError = "errpages maintenance"
 
 // Caddy fills in the Reference block with its templates, between these
 // delimiters, which no page contains otherwise.
@@ -72,6 +104,12 @@ func (s Site) caddyPages() []File {
 				File{Path: dir + ".html", Kind: "caddy", Page: &PageRef{Locale: l, Code: c, Sub: -1, Wrap: fill, Format: "html"}},
 				File{Path: dir + ".json", Kind: "caddy", Page: &PageRef{Locale: l, Code: c, Sub: -1, JSON: true}})
 		}
+		if s.Maintenance != nil {
+			dir := fmt.Sprintf("caddy/pages/%s/maintenance", l)
+			files = append(files,
+				File{Path: dir + ".html", Kind: "caddy", Page: &PageRef{Locale: l, Code: 503, Sub: MaintenanceSub, Wrap: fill, Format: "html"}},
+				File{Path: dir + ".json", Kind: "caddy", Page: &PageRef{Locale: l, Code: 503, Sub: MaintenanceSub, JSON: true}})
+		}
 	}
 	return files
 }
@@ -86,7 +124,11 @@ func (s Site) caddyHandleErrors() string {
 	}
 	b.WriteString("handle_errors {\n")
 	b.WriteString("    # Only the generated codes: others keep Caddy's own response.\n")
-	fmt.Fprintf(&b, "    @errpages expression `{err.status_code} in [%s]`\n", strings.Join(codes, ", "))
+	if s.Maintenance != nil {
+		fmt.Fprintf(&b, "    @errpages expression `{err.status_code} in [%s] || {err.message} == \"%s\"`\n", strings.Join(codes, ", "), caddyMaintenanceError)
+	} else {
+		fmt.Fprintf(&b, "    @errpages expression `{err.status_code} in [%s]`\n", strings.Join(codes, ", "))
+	}
 	b.WriteString("    handle @errpages {\n")
 	b.WriteString("        # The visitor's language: the first Accept-Language tag that matches a\n")
 	b.WriteString("        # generated locale (the browser's first choice wins).\n")
@@ -113,7 +155,12 @@ func (s Site) caddyHandleErrors() string {
 	} else {
 		fmt.Fprintf(&b, "        root * \"%s\"\n", s.pagesDir())
 	}
-	b.WriteString("        rewrite * /{errpages_lang}/{err.status_code}.{errpages_fmt}\n")
+	if s.Maintenance != nil {
+		fmt.Fprintf(&b, "        map {err.message} {errpages_page} {\n            %s maintenance\n            default {err.status_code}\n        }\n", quote(caddyMaintenanceError))
+		b.WriteString("        rewrite * /{errpages_lang}/{errpages_page}.{errpages_fmt}\n")
+	} else {
+		b.WriteString("        rewrite * /{errpages_lang}/{err.status_code}.{errpages_fmt}\n")
+	}
 	b.WriteString("        header {\n")
 	b.WriteString("            Content-Language {errpages_lang}\n")
 	b.WriteString("            Vary \"Accept-Language, Accept\"\n")
@@ -133,6 +180,10 @@ func (s Site) caddyHandleErrors() string {
 			fmt.Fprintf(&b, "        @errpages_%d expression `{err.status_code} == %d`\n", c, c)
 			fmt.Fprintf(&b, "        header @errpages_%d Retry-After \"%s\"\n", c, v)
 		}
+	}
+	if m := s.Maintenance; m != nil {
+		b.WriteString("        @errpages_maintenance_page vars {errpages_page} maintenance\n")
+		fmt.Fprintf(&b, "        header @errpages_maintenance_page Retry-After \"%s\"\n", m.RetryAfter)
 	}
 	b.WriteString("        file_server\n    }\n}\n")
 	return b.String()

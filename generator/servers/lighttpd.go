@@ -74,6 +74,9 @@ func lighttpd(s Site) []File {
 	if s.Reference {
 		files = append(files, s.lighttpdReference(dir)...)
 	}
+	if s.Maintenance != nil {
+		files = append(files, s.lighttpdMaintenance(dir)...)
+	}
 	for _, l := range s.orderedLocales() {
 		for _, c := range s.Codes {
 			files = append(files, File{Path: fmt.Sprintf("lighttpd/%s/status-%d.html", l, c), Kind: "lighttpd", Page: &PageRef{Locale: l, Code: c, Sub: -1}})
@@ -260,3 +263,126 @@ return status
 		{Path: "lighttpd/reference.lua", Kind: "lighttpd", Data: []byte(ref)},
 	}
 }
+
+// lighttpdMaintenance writes maintenance.conf and maintenance.lua, the
+// maintenance switch: a mod_magnet script that runs for every request and,
+// while the flag file exists, answers the ones no exception lets through
+// with the maintenance page and status 503. It reads the file on every
+// request: no reload.
+func (s Site) lighttpdMaintenance(dir string) []File {
+	m := s.Maintenance
+	var c strings.Builder
+	c.WriteString(s.header("lighttpd", "# ",
+		"errpages: the maintenance switch. Include it after errpages.conf:",
+		"",
+		"    include \""+dir+"maintenance.conf\"",
+		"",
+		"Needs mod_magnet. Maintenance is on while "+m.Flag,
+		"exists (errpages maintenance on/off).",
+	))
+	fmt.Fprintf(&c, "\nserver.modules += ( \"mod_magnet\" )\nmagnet.attract-raw-url-to += ( \"%smaintenance.lua\" )\n", dir)
+
+	var b strings.Builder
+	b.WriteString(s.lighttpdTables(dir, "errpages: the maintenance switch, run by mod_magnet for every request (see maintenance.conf)."))
+	fmt.Fprintf(&b, "}\n\nlocal flag = %s\nlocal pages = %s\nlocal retry_after = %s\nlocal health = {", luaString(m.Flag), luaString(s.pagesDir()+"/"), luaString(m.RetryAfter))
+	for _, h := range m.Health {
+		fmt.Fprintf(&b, " [%s] = true,", luaString(h))
+	}
+	b.WriteString(" }\nlocal allow = {")
+	for _, a := range m.Allow {
+		addr, bits, ok := strings.Cut(a, "/")
+		if !ok {
+			bits = "32"
+			if strings.Contains(addr, ":") {
+				bits = "128"
+			}
+		}
+		fmt.Fprintf(&b, " { %s, %s },", luaString(addr), bits)
+	}
+	b.WriteString(" }\n")
+	if m.BypassName != "" {
+		fmt.Fprintf(&b, "local bypass_name, bypass_value = %s, %s\n", luaString(m.BypassName), luaString(m.BypassValue))
+	} else {
+		b.WriteString("local bypass_name, bypass_value\n")
+	}
+	b.WriteString(luaMaintenance)
+	b.WriteString(luaLanguage)
+	b.WriteString(`
+local format, ctype = "html", "text/html; charset=utf-8"
+local accept = string.lower(r.req_header["Accept"] or "")
+if accept:find("^application/problem%+json") or accept:find("^application/json") then
+  format, ctype = "json", "application/problem+json"
+end
+local file = io.open(pages .. lang .. "/maintenance." .. format, "rb")
+if not file then return 503 end
+local page = file:read("*a")
+file:close()
+r.resp_body.set({ page })
+local status = 503
+` + luaHeaders + `h["Content-Type"] = ctype
+h["Vary"] = "Accept-Language, Accept"
+h["Cache-Control"] = "no-store"
+h["Retry-After"] = retry_after
+return 503
+`)
+	return []File{
+		{Path: "lighttpd/maintenance.conf", Kind: "lighttpd", Data: []byte(c.String())},
+		{Path: "lighttpd/maintenance.lua", Kind: "lighttpd", Data: []byte(b.String())},
+	}
+}
+
+// luaMaintenance lets the exceptions of the maintenance switch through:
+// no flag file, a health path, the bypass header, an allowed address.
+const luaMaintenance = `
+-- bytes returns an IPv4 or IPv6 address as a list of its bytes.
+local function bytes(ip)
+  local out = {}
+  if not ip:find(":") then
+    for n in ip:gmatch("%d+") do out[#out + 1] = tonumber(n) end
+    return out
+  end
+  local groups, head, tail = {}, ip:match("^(.-)::(.*)$")
+  local function add(part, into)
+    for g in part:gmatch("[^:]+") do into[#into + 1] = tonumber(g, 16) or 0 end
+  end
+  if head then
+    local h, t = {}, {}
+    add(head, h)
+    add(tail, t)
+    for _, g in ipairs(h) do groups[#groups + 1] = g end
+    for _ = 1, 8 - #h - #t do groups[#groups + 1] = 0 end
+    for _, g in ipairs(t) do groups[#groups + 1] = g end
+  else
+    add(ip, groups)
+  end
+  for _, g in ipairs(groups) do
+    out[#out + 1] = g >> 8
+    out[#out + 1] = g & 255
+  end
+  return out
+end
+
+-- within reports whether the address addr is in the range net/bits.
+local function within(addr, net, bits)
+  local a, n = bytes(addr), bytes(net)
+  if #a ~= #n then return false end
+  for i = 1, #a do
+    local take = math.min(8, bits - (i - 1) * 8)
+    if take <= 0 then return true end
+    local mask = (0xff << (8 - take)) & 0xff
+    if (a[i] & mask) ~= (n[i] & mask) then return false end
+  end
+  return true
+end
+
+local r = lighty.r
+local f = io.open(flag, "rb")
+if not f then return 0 end
+f:close()
+if health[r.req_attr["uri.path"]] then return 0 end
+if bypass_name and r.req_header[bypass_name] == bypass_value then return 0 end
+local addr = r.req_attr["request.remote-addr"] or ""
+for _, a in ipairs(allow) do
+  if within(addr, a[1], a[2]) then return 0 end
+end
+`

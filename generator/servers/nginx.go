@@ -86,6 +86,31 @@ func (s Site) nginxMaps(accept, uri string) string {
 		}
 	}
 	b.WriteString("}\n\n# Retry-After per status; an empty value sends no header.\n")
+	b.WriteString(s.nginxRetryMap(retry))
+	if s.Maintenance != nil {
+		b.WriteString(s.nginxMaintenanceMaps())
+	}
+	if s.Reference {
+		b.WriteString(s.nginxReferenceMaps(uri))
+	}
+	return b.String()
+}
+
+// nginxRetryMap maps the status to its Retry-After value; with the
+// maintenance switch, the maintenance page's status 503 gets its own.
+func (s Site) nginxRetryMap(retry string) string {
+	var b strings.Builder
+	if m := s.Maintenance; m != nil {
+		fmt.Fprintf(&b, "map \"$status:$uri\" %s {\n    default \"\";\n", retry)
+		fmt.Fprintf(&b, "    \"~^503:%s[^/]+/maintenance\\.\" \"%s\";\n", s.URLPrefix, m.RetryAfter)
+		for _, c := range s.Codes {
+			if v, ok := s.RetryAfter[c]; ok {
+				fmt.Fprintf(&b, "    \"~^%d:\" \"%s\";\n", c, v)
+			}
+		}
+		b.WriteString("}\n")
+		return b.String()
+	}
 	fmt.Fprintf(&b, "map $status %s {\n    default \"\";\n", retry)
 	for _, c := range s.Codes {
 		if v, ok := s.RetryAfter[c]; ok {
@@ -93,9 +118,33 @@ func (s Site) nginxMaps(accept, uri string) string {
 		}
 	}
 	b.WriteString("}\n")
-	if s.Reference {
-		b.WriteString(s.nginxReferenceMaps(uri))
+	return b.String()
+}
+
+// nginxMaintenanceMaps decide which requests the maintenance switch lets
+// through: the allowed addresses, the bypass header, the health paths,
+// and the error pages themselves.
+func (s Site) nginxMaintenanceMaps() string {
+	m := s.Maintenance
+	var b strings.Builder
+	b.WriteString("\n# Maintenance: the requests that get the real site while the flag file exists.\n")
+	fmt.Fprintf(&b, "geo %s {\n    default 0;\n", s.nginxVar("maint_addr"))
+	for _, a := range m.Allow {
+		fmt.Fprintf(&b, "    %s 1;\n", a)
 	}
+	b.WriteString("}\n")
+	fmt.Fprintf(&b, "map $uri %s {\n    default 0;\n    /errpages-maintenance 1;\n    \"~^%s\" 1;\n", s.nginxVar("maint_path"), s.URLPrefix)
+	for _, h := range m.Health {
+		fmt.Fprintf(&b, "    %s 1;\n", h)
+	}
+	b.WriteString("}\n")
+	key := ""
+	if m.BypassName != "" {
+		fmt.Fprintf(&b, "map $http_%s %s {\n    default 0;\n    \"%s\" 1;\n}\n",
+			strings.ToLower(strings.ReplaceAll(m.BypassName, "-", "_")), s.nginxVar("maint_key"), m.BypassValue)
+		key = s.nginxVar("maint_key")
+	}
+	fmt.Fprintf(&b, "map \"%s%s%s\" %s {\n    default 0;\n    \"~1\" 1;\n}\n", s.nginxVar("maint_addr"), s.nginxVar("maint_path"), key, s.nginxVar("maint_exempt"))
 	return b.String()
 }
 
@@ -142,6 +191,26 @@ func nginxServer(s Site) string {
 	))
 	b.WriteString("\n")
 	b.WriteString(s.nginxErrorPages("nginx"))
+	if s.Maintenance != nil {
+		b.WriteString(s.nginxMaintenance())
+	}
+	return b.String()
+}
+
+// nginxMaintenance is the maintenance switch of a server block: while the
+// flag file exists, requests that http.conf's maps do not let through are
+// answered with the maintenance page and status 503. nginx checks the file
+// on every request, so no reload is needed.
+func (s Site) nginxMaintenance() string {
+	lang, fmtVar, _, _ := s.nginxVars()
+	maint := s.nginxVar("maint")
+	var b strings.Builder
+	b.WriteString("\n# Maintenance: on while this file exists (errpages maintenance on/off).\n")
+	fmt.Fprintf(&b, "set %s 0;\nif (-f \"%s\") {\n    set %s 1;\n}\n", maint, s.Maintenance.Flag, maint)
+	fmt.Fprintf(&b, "if (%s) {\n    set %s 0;\n}\n", s.nginxVar("maint_exempt"), maint)
+	fmt.Fprintf(&b, "if (%s) {\n    rewrite ^ /errpages-maintenance last;\n}\n", maint)
+	b.WriteString("location = /errpages-maintenance {\n    internal;\n")
+	fmt.Fprintf(&b, "    error_page 503 %s%s/maintenance.%s;\n    return 503;\n}\n", s.URLPrefix, lang, fmtVar)
 	return b.String()
 }
 
