@@ -179,8 +179,10 @@ http {
 		// errorfile-prefix is one global setting: one configuration per brand.
 		conf := filepath.Join(prefix, fmt.Sprintf("lighttpd-%d.conf", i))
 		include := fmt.Sprintf("include %s\ninclude %s\n", q(d+"/lighttpd/errpages.conf"), q(d+"/lighttpd/magnet.conf"))
-		if _, err := os.Stat(d + "/lighttpd/reference.conf"); err == nil {
-			include += fmt.Sprintf("include %s\n", q(d+"/lighttpd/reference.conf"))
+		for _, extra := range []string{"reference.conf", "maintenance.conf"} {
+			if _, err := os.Stat(d + "/lighttpd/" + extra); err == nil {
+				include += fmt.Sprintf("include %s\n", q(d+"/lighttpd/"+extra))
+			}
 		}
 		write(t, conf, fmt.Sprintf("server.document-root = %s\nserver.bind = \"127.0.0.1\"\nserver.port = %d\nserver.errorlog = %s\n%s",
 			q(prefix+"/site"), 20000+i, q(prefix+"/logs/lighttpd.log"), include))

@@ -39,11 +39,11 @@ func themes(t *testing.T) []string {
 const logo = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#1d4ed8"/></svg>`
 
 // buildThemes builds one brand per built-in theme, with a logo, in en, ar
-// and ja, including IIS sub-status pages.
+// and ja, including IIS sub-status pages and the maintenance page.
 func buildThemes(t *testing.T) string {
 	t.Helper()
 	var cfg strings.Builder
-	cfg.WriteString("name = \"Acme\"\nurl = \"https://acme.example/\"\ncontact = \"mailto:web@acme.example\"\nlogo = \"logo.svg\"\nlocales = [\"en\", \"ar\", \"ja\"]\ncodes = [401, 404, 503]\n[server]\ntargets = [\"iis\"]\n")
+	cfg.WriteString("name = \"Acme\"\nurl = \"https://acme.example/\"\ncontact = \"mailto:web@acme.example\"\nlogo = \"logo.svg\"\nlocales = [\"en\", \"ar\", \"ja\"]\ncodes = [401, 404, 503]\n[maintenance]\nenabled = true\nretry_after = 900\nstatus_url = \"https://status.acme.example/\"\n[server]\ntargets = [\"iis\"]\n")
 	for _, th := range themes(t) {
 		fmt.Fprintf(&cfg, "[brands.%s]\ntheme = %q\n", th, th)
 	}
@@ -125,7 +125,7 @@ func TestAccessibility(t *testing.T) {
 	runs := 0
 	for _, th := range themes(t) {
 		for _, loc := range []string{"en", "ar", "ja"} {
-			for _, page := range []string{"pages/" + loc + "/401.html", "iis/_errors/" + loc + "/404.8.html"} {
+			for _, page := range []string{"pages/" + loc + "/401.html", "pages/" + loc + "/maintenance.html", "iis/_errors/" + loc + "/404.8.html"} {
 				for _, scheme := range []string{"light", "dark"} {
 					for _, width := range []int64{1280, 390} {
 						runs++

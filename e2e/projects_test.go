@@ -78,6 +78,17 @@ func randomProject(seed uint64, base string) (out string, files map[string]strin
 	fmt.Fprintf(&b, "codes = %s\n", strings.ReplaceAll(fmt.Sprint(codes), " ", ", "))
 	fmt.Fprintf(&b, "theme = %q\n", []string{"classic", "minimal", "terminal"}[r.IntN(3)])
 	fmt.Fprintf(&b, "page.reference = %v\npage.reference_path = %v\npage.owner_hints = %v\n", r.IntN(2) == 0, r.IntN(2) == 0, r.IntN(2) == 0)
+	if r.IntN(2) == 0 {
+		b.WriteString("[maintenance]\nenabled = true\n")
+		fmt.Fprintf(&b, "allow = [%s]\n", quoted(pick([]string{"192.0.2.7", "10.0.0.0/8", "2001:db8::/32", "::1"}, 0, 4)))
+		fmt.Fprintf(&b, "health = [%s]\n", quoted(pick([]string{"/healthz", "/status/ready", "/.well-known/health"}, 0, 3)))
+		if r.IntN(2) == 0 {
+			b.WriteString("bypass_header = \"X-Team-Bypass: 0123456789abcdef-~+/=\"\n")
+		}
+		if r.IntN(2) == 0 {
+			fmt.Fprintf(&b, "flag = %s\n", tomlString(filepath.Join(base, "flag ü", "maintenance.on")))
+		}
+	}
 	b.WriteString("[server]\n")
 	fmt.Fprintf(&b, "trust_request_id = %v\n", r.IntN(2) == 0)
 	fmt.Fprintf(&b, "root = %s\nurl_prefix = %q\n", tomlString(out), urlPrefixes[r.IntN(len(urlPrefixes))])

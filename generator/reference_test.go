@@ -65,11 +65,12 @@ func referenceTables() map[string]string {
 		return b.String()
 	}
 	return map[string]string{
-		"top":      top.String(),
-		"colors":   colors.String(),
-		"server":   keyTable(reflect.TypeFor[Server](), reflect.ValueOf(def.Server)),
-		"security": keyTable(reflect.TypeFor[Security](), reflect.ValueOf(def.Security)),
-		"page":     keyTable(reflect.TypeFor[PageSettings](), reflect.ValueOf(def.Page)),
+		"top":         top.String(),
+		"colors":      colors.String(),
+		"server":      keyTable(reflect.TypeFor[Server](), reflect.ValueOf(def.Server)),
+		"security":    keyTable(reflect.TypeFor[Security](), reflect.ValueOf(def.Security)),
+		"page":        keyTable(reflect.TypeFor[PageSettings](), reflect.ValueOf(def.Page)),
+		"maintenance": keyTable(reflect.TypeFor[Maintenance](), reflect.ValueOf(def.Maintenance)),
 	}
 }
 

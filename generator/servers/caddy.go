@@ -68,7 +68,12 @@ func (s Site) caddyMaintenance() string {
 		fmt.Fprintf(&b, "    not path %s\n", strings.Join(m.Health, " "))
 	}
 	b.WriteString("}\n")
-	fmt.Fprintf(&b, "handle @errpages_maintenance {\n    error %s 503\n}\n", quote(caddyMaintenanceError))
+	b.WriteString("# vars and rewrite run before basic_auth and the site's handle blocks: the\n")
+	b.WriteString("# maintenance page wins over a password prompt.\n")
+	b.WriteString("vars @errpages_maintenance errpages_maintenance on\n")
+	b.WriteString("rewrite @errpages_maintenance /errpages-maintenance\n")
+	b.WriteString("@errpages_maintenance_on vars errpages_maintenance on\n")
+	fmt.Fprintf(&b, "handle @errpages_maintenance_on {\n    error %s 503\n}\n", quote(caddyMaintenanceError))
 	return b.String()
 }
 

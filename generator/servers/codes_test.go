@@ -76,6 +76,8 @@ func TestLuaScriptLoads(t *testing.T) {
 	s.Root = "/srv/Fehlerseiten é\u00a0x\u200cy 100%"
 	s.Headers = []Header{{"Permissions-Policy", `camera=(self "https://a.example")`}}
 	s.Reference, s.ReferencePath, s.TrustRequestID = true, true, true
+	s.Maintenance = &Maintenance{Flag: s.Root + "/maintenance.on", RetryAfter: "900", Allow: []string{"10.0.0.0/8", "2001:db8::/32", "192.0.2.7"},
+		BypassName: "X-Team", BypassValue: "secret-value-0123456789", Health: []string{"/healthz"}}
 	luac, lua := lookPath(t, "luac5.4", "luac"), lookPath(t, "lua5.4", "lua")
 	scripts := 0
 	for path, script := range files(t, "lighttpd", s) {
@@ -89,8 +91,8 @@ func TestLuaScriptLoads(t *testing.T) {
 			t.Errorf("%s: luac -p: %v\n%s\n%s", path, err, out, script)
 		}
 	}
-	if scripts != 3 {
-		t.Errorf("%d Lua scripts, want errpages.lua, request-id.lua and reference.lua", scripts)
+	if scripts != 4 {
+		t.Errorf("%d Lua scripts, want errpages.lua, request-id.lua, reference.lua and maintenance.lua", scripts)
 	}
 	script := files(t, "lighttpd", s)["lighttpd/errpages.lua"]
 	// Run the script's declarations only: it stops before the request.

@@ -277,8 +277,10 @@ func (s Site) lighttpdMaintenance(dir string) []File {
 		"",
 		"    include \""+dir+"maintenance.conf\"",
 		"",
-		"Needs mod_magnet. Maintenance is on while "+m.Flag,
-		"exists (errpages maintenance on/off).",
+		"Needs mod_magnet, listed in server.modules before mod_auth (lighttpd runs",
+		"modules in that order: after it, a protected path asks for a password",
+		"first). Maintenance is on while "+m.Flag,
+		"exists (errpages maintenance on/off); lighttpd reads it on every request.",
 	))
 	fmt.Fprintf(&c, "\nserver.modules += ( \"mod_magnet\" )\nmagnet.attract-raw-url-to += ( \"%smaintenance.lua\" )\n", dir)
 

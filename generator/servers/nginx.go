@@ -122,8 +122,7 @@ func (s Site) nginxRetryMap(retry string) string {
 }
 
 // nginxMaintenanceMaps decide which requests the maintenance switch lets
-// through: the allowed addresses, the bypass header, the health paths,
-// and the error pages themselves.
+// through: the allowed addresses, the bypass header and the health paths.
 func (s Site) nginxMaintenanceMaps() string {
 	m := s.Maintenance
 	var b strings.Builder
@@ -133,7 +132,7 @@ func (s Site) nginxMaintenanceMaps() string {
 		fmt.Fprintf(&b, "    %s 1;\n", a)
 	}
 	b.WriteString("}\n")
-	fmt.Fprintf(&b, "map $uri %s {\n    default 0;\n    /errpages-maintenance 1;\n    \"~^%s\" 1;\n", s.nginxVar("maint_path"), s.URLPrefix)
+	fmt.Fprintf(&b, "map $uri %s {\n    default 0;\n", s.nginxVar("maint_path"))
 	for _, h := range m.Health {
 		fmt.Fprintf(&b, "    %s 1;\n", h)
 	}
@@ -208,6 +207,8 @@ func (s Site) nginxMaintenance() string {
 	b.WriteString("\n# Maintenance: on while this file exists (errpages maintenance on/off).\n")
 	fmt.Fprintf(&b, "set %s 0;\nif (-f \"%s\") {\n    set %s 1;\n}\n", maint, s.Maintenance.Flag, maint)
 	fmt.Fprintf(&b, "if (%s) {\n    set %s 0;\n}\n", s.nginxVar("maint_exempt"), maint)
+	b.WriteString("# The error pages themselves (nginx caches map values across the internal\n# redirects, so this test reads $uri afresh).\n")
+	fmt.Fprintf(&b, "if ($uri ~ \"^(%s|/errpages-maintenance$)\") {\n    set %s 0;\n}\n", s.URLPrefix, maint)
 	fmt.Fprintf(&b, "if (%s) {\n    rewrite ^ /errpages-maintenance last;\n}\n", maint)
 	b.WriteString("location = /errpages-maintenance {\n    internal;\n")
 	fmt.Fprintf(&b, "    error_page 503 %s%s/maintenance.%s;\n    return 503;\n}\n", s.URLPrefix, lang, fmtVar)
