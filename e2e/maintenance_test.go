@@ -21,7 +21,8 @@ const (
 )
 
 // maintenanceProject switches maintenance on for every target that has a
-// switch, under a nested URL prefix and a root with a space.
+// switch, under a nested URL prefix (the root, built by buildMaintenance,
+// has a space and an apostrophe).
 func maintenanceProject(root string) string {
 	return fmt.Sprintf(`locales = ["en", "de", "ar"]
 codes = [404, 503]
@@ -39,10 +40,10 @@ root = %q
 `, allowedIP, teamHeader, root)
 }
 
-// buildMaintenance builds the maintenance project into prefix/error pages
+// buildMaintenance builds the maintenance project into a folder of prefix
 // and adds /healthz to the site.
 func buildMaintenance(t *testing.T, prefix string) string {
-	out := filepath.Join(prefix, "error pages")
+	out := filepath.Join(prefix, "error pages d'acme")
 	buildProject(t, out, map[string]string{"errpages.toml": maintenanceProject(out)})
 	siteFiles(t, prefix)
 	write(t, filepath.Join(prefix, "site/healthz"), "ok\n")

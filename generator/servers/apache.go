@@ -165,7 +165,9 @@ func (s Site) errorDocuments() string {
 // maintenance page. Apache checks the file on every request: no reload.
 func (s Site) apacheMaintenance() string {
 	m := s.Maintenance
-	cond := []string{fmt.Sprintf("-f '%s'", m.Flag), fmt.Sprintf("%%{REQUEST_URI} !~ m#^%s#", s.URLPrefix)}
+	// The flag's path goes in double quotes (escaped in the directive's
+	// argument): a root may hold an apostrophe, never a double quote.
+	cond := []string{fmt.Sprintf(`-f \"%s\"`, m.Flag), fmt.Sprintf("%%{REQUEST_URI} !~ m#^%s#", s.URLPrefix)}
 	for _, a := range m.Allow {
 		cond = append(cond, fmt.Sprintf("! -R '%s'", a))
 	}
