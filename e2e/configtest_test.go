@@ -155,13 +155,22 @@ http {
 		run(t, "apache2 -t", nil, need(t, "apache2", "httpd"), "-t", "-d", prefix, "-f", conf)
 	}
 	if ds := targets("haproxy"); len(ds) > 0 {
-		conf := filepath.Join(prefix, "haproxy.cfg")
-		write(t, conf, fmt.Sprintf("defaults\n    mode http\n    timeout connect 1s\n    timeout client 1s\n    timeout server 1s\nfrontend web\n    bind 127.0.0.1:%d\n", freePort(t)))
-		args := []string{"-c", "-f", conf}
+		// errpages.cfg first: it loads the Lua fetch that the maintenance
+		// rules, copied into the frontend, use.
+		var rules strings.Builder
+		args := []string{"-c"}
 		for _, d := range ds {
 			args = append(args, "-f", d+"/haproxy/errpages.cfg")
+			data, _ := os.ReadFile(d + "/haproxy/maintenance-rules.cfg")
+			for _, line := range strings.Split(string(data), "\n") {
+				if line != "" && !strings.HasPrefix(line, "#") {
+					rules.WriteString("    " + line + "\n")
+				}
+			}
 		}
-		run(t, "haproxy -c", nil, need(t, "haproxy"), args...)
+		conf := filepath.Join(prefix, "haproxy.cfg")
+		write(t, conf, fmt.Sprintf("defaults\n    mode http\n    timeout connect 1s\n    timeout client 1s\n    timeout server 1s\nfrontend web\n    bind 127.0.0.1:%d\n%s", freePort(t), rules.String()))
+		run(t, "haproxy -c", nil, need(t, "haproxy"), append(args, "-f", conf)...)
 	}
 	if ds := targets("caddy"); len(ds) > 0 {
 		var sites strings.Builder

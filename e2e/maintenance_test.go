@@ -34,7 +34,7 @@ bypass_header = %q
 health = ["/healthz"]
 status_url = "https://status.example.com/"
 [server]
-targets = ["nginx", "apache", "caddy", "lighttpd"]
+targets = ["nginx", "apache", "caddy", "lighttpd", "haproxy"]
 url_prefix = "/static/errors/"
 root = %q
 `, allowedIP, teamHeader, root)
@@ -191,4 +191,49 @@ func TestMaintenanceLighttpd(t *testing.T) {
 		t.Fatalf("lighttpd -tt: %v\n%s", err, b)
 	}
 	checkMaintenance(t, start(t, exec.Command(bin, "-D", "-f", conf), port, filepath.Join(prefix, "logs/error.log")), out, true)
+}
+
+// TestMaintenanceHAProxy: a frontend with maintenance-rules.cfg's lines,
+// errpages.cfg loaded first (it loads the Lua fetch the rules use).
+func TestMaintenanceHAProxy(t *testing.T) {
+	t.Parallel()
+	bin := need(t, "haproxy")
+	prefix := tempDir(t)
+	out := buildMaintenance(t, prefix)
+	rules, err := os.ReadFile(filepath.Join(out, "haproxy/maintenance-rules.cfg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frontend strings.Builder
+	for _, line := range strings.Split(string(rules), "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			frontend.WriteString("    " + line + "\n")
+		}
+	}
+	user := ""
+	if asRoot() {
+		user = "global\n    user nobody\n    group nogroup\n"
+	}
+	port := freePort(t)
+	conf := filepath.Join(prefix, "haproxy.cfg")
+	write(t, conf, fmt.Sprintf(`%sdefaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+    errorfiles errpages-en
+userlist users
+    user alice insecure-password wonderland
+frontend web
+    bind 127.0.0.1:%d
+%s    http-request return status 200 content-type text/html string "home" if { path / }
+    http-request return status 200 content-type text/plain file %q if { path /healthz }
+    http-request auth realm Restricted if { path_beg /secret } !{ http_auth(users) }
+    http-request deny deny_status 404
+`, user, port, frontend.String(), filepath.Join(prefix, "site/healthz")))
+	args := []string{"-f", filepath.Join(out, "haproxy/errpages.cfg"), "-f", conf}
+	if b, err := exec.Command(bin, append([]string{"-c"}, args...)...).CombinedOutput(); err != nil {
+		t.Fatalf("haproxy -c: %v\n%s", err, b)
+	}
+	checkMaintenance(t, start(t, exec.Command(bin, append([]string{"-db"}, args...)...), port, filepath.Join(prefix, "none.log")), out, true)
 }

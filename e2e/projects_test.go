@@ -125,8 +125,9 @@ func randomProject(seed uint64, base string) (out string, files map[string]strin
 
 // writeConfigs renders a project in memory and writes what the servers'
 // configuration tests read: every server file and HAProxy's error files
-// (raw responses that haproxy -c loads), and the manifests; not the pages,
-// which no configuration test opens.
+// (raw responses that haproxy -c loads), the maintenance pages (which its
+// maintenance rules load), and the manifests; not the other pages, which
+// no configuration test opens.
 func writeConfigs(t *testing.T, out string, files map[string]string) {
 	t.Helper()
 	p, err := generator.Load(generator.Options{Project: mapFS(files), Builtin: errpages.Builtin()})
@@ -138,7 +139,9 @@ func writeConfigs(t *testing.T, out string, files map[string]string) {
 		t.Fatal(err)
 	}
 	for name, f := range rendered {
-		if f.Format == "conf" || f.Format == "http" || f.Format == "lf" || filepath.Base(name) == generator.ManifestName {
+		// HAProxy's maintenance rules load the maintenance pages at start.
+		if f.Format == "conf" || f.Format == "http" || f.Format == "lf" || filepath.Base(name) == generator.ManifestName ||
+			strings.HasPrefix(filepath.Base(name), "maintenance.") {
 			write(t, filepath.Join(out, name), string(f.Data))
 		}
 	}

@@ -127,7 +127,85 @@ func haproxy(s Site) []File {
 	if s.Reference {
 		files = append(files, s.haproxyReference(&b, codes)...)
 	}
+	if s.Maintenance != nil {
+		files = append(files, s.haproxyMaintenance(&b)...)
+	}
 	return append([]File{{Path: "haproxy/errpages.cfg", Kind: "haproxy", Data: []byte(b.String())}}, files...)
+}
+
+// haproxyMaintenance writes the maintenance switch: errpages.cfg loads
+// maintenance.lua, whose sample fetch says whether the flag file exists
+// (read on every request: no reload), and maintenance-rules.cfg holds the
+// rules a frontend needs, since HAProxy cannot include a file into a
+// section.
+func (s Site) haproxyMaintenance(b *strings.Builder) []File {
+	m := s.Maintenance
+	name := "errpages_maintenance"
+	if s.Brand != "" {
+		name = "errpages_" + strings.ReplaceAll(s.Brand, "-", "_") + "_maintenance"
+	}
+	root := strings.TrimSuffix(s.Root, "/")
+	fmt.Fprintf(b, "\n# The maintenance switch's sample fetch, lua.%s (see maintenance-rules.cfg).\nglobal\n    lua-load %s\n", name, haproxyArg(root+"/haproxy/maintenance.lua"))
+
+	lua := s.header("haproxy", "-- ", "errpages: the maintenance switch's sample fetch, loaded by errpages.cfg: 1 while",
+		"the flag file exists, else 0. It opens the file on every request, so",
+		"errpages maintenance on and off need no reload.") +
+		fmt.Sprintf("\nlocal flag = %s\n\ncore.register_fetches(%s, function(txn)\n  local f = io.open(flag, \"rb\")\n  if f == nil then return 0 end\n  f:close()\n  return 1\nend)\n", luaString(m.Flag), luaString(name))
+
+	acl := func(what string) string { return name + "_" + what }
+	var r strings.Builder
+	r.WriteString(s.header("haproxy", "# ",
+		"errpages: the maintenance switch for a HAProxy frontend (mode http). HAProxy has",
+		"no include: copy these lines into the frontend, before its other http-request",
+		"rules, and load errpages.cfg before the file with the frontend (it loads",
+		"maintenance.lua, whose fetch the rules use):",
+		"",
+		"    haproxy -f "+s.Root+"/haproxy/errpages.cfg -f /etc/haproxy/haproxy.cfg",
+		"",
+		"While "+m.Flag+" exists, every request but the",
+		"exceptions gets the maintenance page, 503; the Lua fetch opens the file on",
+		"every request (under HAProxy's Lua lock), so switching needs no reload.",
+	))
+	fmt.Fprintf(&r, "\nacl %s lua.%s -m int 1\n", acl("on"), name)
+	fmt.Fprintf(&r, "acl %s always_false\n", acl("exempt"))
+	if len(m.Allow) > 0 {
+		fmt.Fprintf(&r, "acl %s src %s\n", acl("exempt"), strings.Join(m.Allow, " "))
+	}
+	if m.BypassName != "" {
+		fmt.Fprintf(&r, "acl %s req.hdr(%s) -m str %s\n", acl("exempt"), m.BypassName, m.BypassValue)
+	}
+	if len(m.Health) > 0 {
+		fmt.Fprintf(&r, "acl %s path %s\n", acl("exempt"), strings.Join(m.Health, " "))
+	}
+	fmt.Fprintf(&r, "acl %s req.hdr(accept) -m reg -i '^application/(problem\\+)?json'\n", acl("json"))
+	rule := func(locale, cond string) {
+		for _, json := range []bool{true, false} {
+			ext, ctype, format := "html", "text/html; charset=utf-8", "!"+acl("json")
+			if json {
+				ext, ctype, format = "json", "application/problem+json", acl("json")
+			}
+			fmt.Fprintf(&r, "http-request return status 503 content-type %s file %s", haproxyArg(ctype), haproxyArg(s.pagesDir()+"/"+locale+"/maintenance."+ext))
+			for _, h := range s.haproxyHeaders(locale, 503) {
+				switch h.Name {
+				case "Cache-Control":
+					h.Value = "no-store"
+				case "Retry-After":
+					continue
+				}
+				fmt.Fprintf(&r, " hdr %s %s", h.Name, haproxyArg(strings.ReplaceAll(h.Value, "%", "%%")))
+			}
+			fmt.Fprintf(&r, " hdr Retry-After %s if %s !%s %s%s\n", haproxyArg(m.RetryAfter), acl("on"), acl("exempt"), format, cond)
+		}
+	}
+	for _, e := range s.languageKeys() {
+		fmt.Fprintf(&r, "acl %s req.hdr(accept-language) -m reg -i '^%s([-,; ]|$)'\n", acl("lang_"+strings.ReplaceAll(e.tag, "-", "_")), e.pattern())
+		rule(e.locale, " "+acl("lang_"+strings.ReplaceAll(e.tag, "-", "_")))
+	}
+	rule(s.DefaultLocale, "")
+	return []File{
+		{Path: "haproxy/maintenance.lua", Kind: "haproxy", Data: []byte(lua)},
+		{Path: "haproxy/maintenance-rules.cfg", Kind: "haproxy", Data: []byte(r.String())},
+	}
 }
 
 // haproxyReferenceHelp explains the defaults sections that fill in the
