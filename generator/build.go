@@ -364,10 +364,11 @@ func (p *Project) selectBrands(ids []string, shard Shard) ([]*brand, error) {
 // buildBrand writes one brand's pages and server configuration under dir
 // and returns them with paths relative to dir.
 func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, prog *counter, jobs int) ([]ManifestFile, error) {
-	var files []pending
-	put := func(mf ManifestFile, data []byte, sum [32]byte) error {
-		files = append(files, pending{mf, data, sum})
-		return nil
+	var files batch
+	put := func(mf ManifestFile, data []byte, sum [32]byte) {
+		files.files = append(files.files, mf)
+		files.data = append(files.data, data)
+		files.sums = append(files.sums, sum)
 	}
 	site := b.site()
 	keys := b.pageKeys(site)
@@ -393,9 +394,7 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			if f.format == "html" {
 				mf.CSP = b.csp
 			}
-			if err := put(mf, f.data, f.sum); err != nil {
-				return nil, err
-			}
+			put(mf, f.data, f.sum)
 		}
 	}
 	for _, target := range b.Server.Targets {
@@ -410,41 +409,42 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			} else if err != nil {
 				return nil, err
 			}
-			if err := put(mf, data, sum); err != nil {
-				return nil, err
-			}
+			put(mf, data, sum)
 		}
 	}
-	return writeAll(ctx, w, dir, files, jobs)
+	if err := writeAll(ctx, w, dir, &files, jobs); err != nil {
+		return nil, err
+	}
+	return files.files, nil
 }
 
-// pending is a file of a brand waiting to be written.
-type pending struct {
-	mf   ManifestFile
-	data []byte
-	sum  [32]byte
+// batch holds a brand's files waiting to be written: their manifest
+// entries, bytes and SHA-256 sums, by index.
+type batch struct {
+	files []ManifestFile
+	data  [][]byte
+	sums  [][32]byte
 }
 
 // writeAll writes a brand's files into w under dir with jobs goroutines
-// and returns their manifest entries in order. The files with the same
-// content go to one goroutine, in order, so that the first is written and
-// the others linked to it whatever the number of jobs.
-func writeAll(ctx context.Context, w sink, dir string, files []pending, jobs int) ([]ManifestFile, error) {
+// and completes their manifest entries. The files with the same content
+// go to one goroutine, in order, so that the first is written and the
+// others linked to it whatever the number of jobs.
+func writeAll(ctx context.Context, w sink, dir string, b *batch, jobs int) error {
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
 	group := map[[32]byte]int{}
 	var groups [][]int
-	for i, f := range files {
-		g, ok := group[f.sum]
+	for i, sum := range b.sums {
+		g, ok := group[sum]
 		if !ok {
 			g = len(groups)
-			group[f.sum] = g
+			group[sum] = g
 			groups = append(groups, nil)
 		}
 		groups[g] = append(groups[g], i)
 	}
-	out := make([]ManifestFile, len(files))
 	errs := make([]error, len(groups))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -453,15 +453,14 @@ func writeAll(ctx context.Context, w sink, dir string, files []pending, jobs int
 		wg.Go(func() {
 			for g := range next {
 				for _, i := range groups[g] {
-					f := files[i]
-					written, err := w.write(path.Join(dir, f.mf.Path), f.data, f.sum)
+					f := &b.files[i]
+					written, err := w.write(path.Join(dir, f.Path), b.data[i], b.sums[i])
 					if err != nil {
 						errs[g] = err
 						failed.Store(true)
 						break
 					}
-					out[i] = f.mf
-					out[i].Bytes, out[i].SHA256 = written.Bytes, written.SHA256
+					f.Bytes, f.SHA256 = written.Bytes, written.SHA256
 				}
 			}
 		})
@@ -480,14 +479,14 @@ feed:
 	close(next)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // serverFile returns the manifest entry and bytes of a file a server
