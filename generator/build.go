@@ -362,39 +362,130 @@ func (p *Project) selectBrands(ids []string, shard Shard) ([]*brand, error) {
 }
 
 // buildBrand writes one brand's pages and server configuration under dir
-// and returns them with paths relative to dir.
+// and returns them with paths relative to dir. Rendering and writing
+// overlap: a file is written as soon as the page it is made from is
+// rendered, and the configuration files right away.
 func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, prog *counter, jobs int) ([]ManifestFile, error) {
-	var files batch
-	put := func(mf ManifestFile, data []byte, sum [32]byte) {
-		files.files = append(files.files, mf)
-		files.data = append(files.data, data)
-		files.sums = append(files.sums, sum)
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
 	}
 	site := b.site()
 	keys := b.pageKeys(site)
-	pages, err := p.renderAll(ctx, b, keys, prog, jobs)
+	plan, err := b.plan(site, keys)
 	if err != nil {
 		return nil, err
 	}
+	index := make(map[pageKey]int, len(keys))
+	for i, k := range keys {
+		index[k] = i
+	}
+	// The files waiting for each page; those made from none are ready.
+	pageOf := make([]int, len(plan))
+	waiting := make([][]int, len(keys))
+	ready := make(chan int, len(plan))
+	for i, f := range plan {
+		pageOf[i] = -1
+		if r := f.Page; r != nil {
+			k := index[pageKey{LocaleTag(r.Locale), StatusCode(r.Code), r.Sub}]
+			pageOf[i], waiting[k] = k, append(waiting[k], i)
+		} else {
+			ready <- i
+		}
+	}
+	pages := make([]*Page, len(keys))
+	renderErrs := make([]error, len(keys))
+	var renders sync.WaitGroup
+	var failed atomic.Int64
+	next := make(chan int)
+	for range min(jobs, len(keys)) {
+		renders.Go(func() {
+			for i := range next {
+				pages[i], renderErrs[i] = p.render(b, keys[i].locale, keys[i].code, keys[i].sub)
+				prog.step()
+				if renderErrs[i] != nil {
+					failed.Add(1)
+					continue
+				}
+				for _, f := range waiting[i] {
+					ready <- f
+				}
+			}
+		})
+	}
+	files := make([]ManifestFile, len(plan))
+	writeErrs := make([]error, len(plan))
+	var writes sync.WaitGroup
+	var writeFailed atomic.Bool
+	same := &contentLocks{m: map[[32]byte]*sync.Mutex{}}
+	for range jobs {
+		writes.Go(func() {
+			for i := range ready {
+				if writeFailed.Load() || ctx.Err() != nil {
+					continue
+				}
+				var pg *Page
+				if pageOf[i] >= 0 {
+					pg = pages[pageOf[i]]
+				}
+				if files[i], writeErrs[i] = b.writeFile(w, dir, plan[i], pg, same); writeErrs[i] != nil {
+					writeFailed.Store(true)
+				}
+			}
+		})
+	}
+feed:
+	for i := range keys {
+		// Stop early after many failures: one broken file breaks many pages.
+		if failed.Load() > 50 || writeFailed.Load() {
+			break
+		}
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	renders.Wait()
+	close(ready)
+	writes.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Rendering errors first, each once and sorted; then the first file
+	// that could not be made, in manifest order.
+	if err := dedupe(renderErrs); err != nil {
+		return nil, err
+	}
+	for _, err := range writeErrs {
+		if sp := (*servers.Problem)(nil); errors.As(err, &sp) {
+			return nil, p.configError(b.Brand, sp.Msg, append([]string{"server"}, sp.Key...)...)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// plan lists every file of the brand in manifest order: each page's HTML
+// and problem+json, then each target's files.
+func (b *brand) plan(site servers.Site, keys []pageKey) ([]servers.File, error) {
+	var plan []servers.File
 	for _, k := range keys {
 		if k.sub >= 0 {
 			continue
 		}
-		pg := pages[k]
-		for _, f := range []struct {
-			kind, format string
-			data         []byte
-			sum          [32]byte
-		}{{"page", "html", pg.HTML, pg.htmlSum}, {"problem", "json", pg.JSON, pg.jsonSum}} {
-			name := strconv.Itoa(int(k.code))
-			if k.sub == servers.MaintenanceSub {
-				name = "maintenance"
+		name := strconv.Itoa(int(k.code))
+		if k.sub == servers.MaintenanceSub {
+			name = "maintenance"
+		}
+		for _, json := range []bool{false, true} {
+			f := servers.File{Path: fmt.Sprintf("pages/%s/%s.html", k.locale, name), Kind: "page",
+				Page: &servers.PageRef{Locale: string(k.locale), Code: int(k.code), Sub: k.sub, JSON: json}}
+			if json {
+				f.Path, f.Kind = strings.TrimSuffix(f.Path, ".html")+".json", "problem"
 			}
-			mf := ManifestFile{Path: fmt.Sprintf("pages/%s/%s.%s", k.locale, name, f.format), Kind: f.kind, Code: int(k.code), Locale: k.locale, Format: f.format}
-			if f.format == "html" {
-				mf.CSP = b.csp
-			}
-			put(mf, f.data, f.sum)
+			plan = append(plan, f)
 		}
 	}
 	for _, target := range b.Server.Targets {
@@ -402,103 +493,52 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range sf {
-			mf, data, sum, err := b.serverFile(f, pages)
-			if sp := (*servers.Problem)(nil); errors.As(err, &sp) {
-				return nil, p.configError(b.Brand, sp.Msg, append([]string{"server"}, sp.Key...)...)
-			} else if err != nil {
-				return nil, err
-			}
-			put(mf, data, sum)
-		}
+		plan = append(plan, sf...)
 	}
-	if err := writeAll(ctx, w, dir, &files, jobs); err != nil {
-		return nil, err
-	}
-	return files.files, nil
+	return plan, nil
 }
 
-// batch holds a brand's files waiting to be written: their manifest
-// entries, bytes and SHA-256 sums, by index.
-type batch struct {
-	files []ManifestFile
-	data  [][]byte
-	sums  [][32]byte
+// contentLocks let one writer at a time handle a content: the first writes
+// it, the others then link to it, whatever the number of writers.
+type contentLocks struct {
+	mu sync.Mutex
+	m  map[[32]byte]*sync.Mutex
 }
 
-// writeAll writes a brand's files into w under dir with jobs goroutines
-// and completes their manifest entries. The files with the same content
-// go to one goroutine, in order, so that the first is written and the
-// others linked to it whatever the number of jobs.
-func writeAll(ctx context.Context, w sink, dir string, b *batch, jobs int) error {
-	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
+func (c *contentLocks) lock(sum [32]byte) (unlock func()) {
+	c.mu.Lock()
+	l := c.m[sum]
+	if l == nil {
+		l = new(sync.Mutex)
+		c.m[sum] = l
 	}
-	group := map[[32]byte]int{}
-	var groups [][]int
-	for i, sum := range b.sums {
-		g, ok := group[sum]
-		if !ok {
-			g = len(groups)
-			group[sum] = g
-			groups = append(groups, nil)
-		}
-		groups[g] = append(groups[g], i)
+	c.mu.Unlock()
+	l.Lock()
+	return l.Unlock
+}
+
+// writeFile makes a planned file from its page (nil for configuration)
+// and writes it under dir.
+func (b *brand) writeFile(w sink, dir string, f servers.File, pg *Page, same *contentLocks) (ManifestFile, error) {
+	mf, data, sum, err := b.serverFile(f, pg)
+	if err != nil {
+		return mf, err
 	}
-	errs := make([]error, len(groups))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	var failed atomic.Bool
-	for range min(jobs, len(groups)) {
-		wg.Go(func() {
-			for g := range next {
-				for _, i := range groups[g] {
-					f := &b.files[i]
-					written, err := w.write(path.Join(dir, f.Path), b.data[i], b.sums[i])
-					if err != nil {
-						errs[g] = err
-						failed.Store(true)
-						break
-					}
-					f.Bytes, f.SHA256 = written.Bytes, written.SHA256
-				}
-			}
-		})
-	}
-feed:
-	for g := range groups {
-		if failed.Load() {
-			break
-		}
-		select {
-		case next <- g:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	defer same.lock(sum)()
+	written, err := w.write(path.Join(dir, mf.Path), data, sum)
+	mf.Bytes, mf.SHA256 = written.Bytes, written.SHA256
+	return mf, err
 }
 
 // serverFile returns the manifest entry and bytes of a file a server
 // target asked for: its own configuration, or a copy of a rendered page,
 // possibly wrapped (HAProxy's raw HTTP responses).
-func (b *brand) serverFile(f servers.File, pages map[pageKey]*Page) (ManifestFile, []byte, [32]byte, error) {
+func (b *brand) serverFile(f servers.File, pg *Page) (ManifestFile, []byte, [32]byte, error) {
 	mf, data := ManifestFile{Path: f.Path, Kind: f.Kind, Format: "conf"}, f.Data
 	r := f.Page
 	if r == nil {
 		return mf, data, sha256.Sum256(data), nil
 	}
-	pg := pages[pageKey{LocaleTag(r.Locale), StatusCode(r.Code), r.Sub}]
 	mf.Code, mf.Locale, mf.Format, mf.CSP, data = r.Code, LocaleTag(r.Locale), "html", b.csp, pg.HTML
 	sum := pg.htmlSum
 	if r.JSON {
@@ -544,56 +584,6 @@ type pageKey struct {
 	locale LocaleTag
 	code   StatusCode
 	sub    int
-}
-
-// renderAll renders the pages in parallel on up to jobs goroutines
-// (GOMAXPROCS when 0). The output does not depend on the order in which they
-// finish, and errors are reported once each, sorted by file and position.
-func (p *Project) renderAll(ctx context.Context, b *brand, keys []pageKey, prog *counter, jobs int) (map[pageKey]*Page, error) {
-	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
-	}
-	results := make([]*Page, len(keys))
-	errs := make([]error, len(keys))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	var failed atomic.Int64
-	for range min(jobs, len(keys)) {
-		wg.Go(func() {
-			for i := range next {
-				results[i], errs[i] = p.render(b, keys[i].locale, keys[i].code, keys[i].sub)
-				if errs[i] != nil {
-					failed.Add(1)
-				}
-				prog.step()
-			}
-		})
-	}
-feed:
-	for i := range keys {
-		// Stop early after many failures: one broken file breaks many pages.
-		if failed.Load() > 50 {
-			break
-		}
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := dedupe(errs); err != nil {
-		return nil, err
-	}
-	pages := make(map[pageKey]*Page, len(keys))
-	for i, k := range keys {
-		pages[k] = results[i]
-	}
-	return pages, nil
 }
 
 // site describes the brand to the server-config writers.
