@@ -392,7 +392,13 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 			ready <- i
 		}
 	}
+	// A page is dropped once every file made from it is written, so that
+	// memory holds the pages in flight rather than the whole brand.
 	pages := make([]*Page, len(keys))
+	left := make([]atomic.Int32, len(keys))
+	for k, fs := range waiting {
+		left[k].Store(int32(len(fs)))
+	}
 	renderErrs := make([]error, len(keys))
 	var renders sync.WaitGroup
 	var failed atomic.Int64
@@ -423,12 +429,16 @@ func (p *Project) buildBrand(ctx context.Context, w sink, b *brand, dir string, 
 				if writeFailed.Load() || ctx.Err() != nil {
 					continue
 				}
+				k := pageOf[i]
 				var pg *Page
-				if pageOf[i] >= 0 {
-					pg = pages[pageOf[i]]
+				if k >= 0 {
+					pg = pages[k]
 				}
 				if files[i], writeErrs[i] = b.writeFile(w, dir, plan[i], pg, same); writeErrs[i] != nil {
 					writeFailed.Store(true)
+				}
+				if k >= 0 && left[k].Add(-1) == 0 {
+					pages[k] = nil
 				}
 			}
 		})
