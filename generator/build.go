@@ -673,31 +673,39 @@ func dedupe(errs []error) error {
 // from there instead, so it keeps its modification time and rsync or a CDN
 // upload moves only what changed.
 type writer struct {
-	// mu guards the maps, which goroutines of writeAll share.
+	// mu guards the maps that buildBrand's writers share.
 	mu         sync.Mutex
 	root       string
-	seen       map[[32]byte]string // content hash → first path written, this brand
+	seen       map[[32]byte]written // content hash → the first file written with it, this brand
 	prevRoot   string
-	prevPrefix string            // "<brand>/", or "" for a single brand
-	prev       map[string]string // path inside the brand's folder → sha256 in the previous output
-	plainDirs  map[string]bool   // folders of the previous output checked by plainDir
-	made       map[string]bool   // folders created in root
-	// known are the size and modification time of the previous output's
-	// files as the build before this one linked them; stamps are this
-	// build's, for the next one.
+	prevPrefix string // "<brand>/", or "" for a single brand
+	// prev maps a path inside the brand's folder to its sha256 in the
+	// previous output's manifest, read once a file has no stamp.
+	prev      map[string]string
+	prevOnce  *sync.Once
+	plainDirs map[string]bool // folders of the previous output checked by plainDir
+	made      map[string]bool // folders created in root
+	// known are the size, modification time and SHA-256 of the previous
+	// output's files as the build before this one wrote or linked them;
+	// stamps are this build's, for the next one.
 	known, stamps map[string]stamp
 }
 
+// written is a file a brand wrote first with its content.
+type written struct {
+	path string
+	st   stamp
+}
+
 // startBrand forgets the previous brand's files, so memory stays flat as
-// brands grow, and reads this brand's manifest of the previous output.
-// Build calls it before any write.
+// brands grow. Build calls it before any write.
 func (w *writer) startBrand(id string) {
-	w.seen = map[[32]byte]string{}
+	w.seen = map[[32]byte]written{}
 	w.prevPrefix = ""
 	if id != "" {
 		w.prevPrefix = id + "/"
 	}
-	w.prev = previousFiles(filepath.Join(w.prevRoot, id))
+	w.prev, w.prevOnce = nil, new(sync.Once)
 	w.plainDirs = map[string]bool{}
 	w.made = map[string]bool{}
 }
@@ -722,44 +730,55 @@ func (w *writer) plainDir(dir string) bool {
 
 func (w *writer) brandWritten([]ManifestFile) {}
 
+// previously reports whether the previous output's file name had the
+// content sum: by the stamp the last build left for it, else by the
+// previous manifest, read only when a file has no stamp.
+func (w *writer) previously(name string, sum [32]byte) bool {
+	if st, ok := w.known[name]; ok {
+		return st.SHA == sum
+	}
+	w.prevOnce.Do(func() { w.prev = previousFiles(filepath.Join(w.prevRoot, strings.TrimSuffix(w.prevPrefix, "/"))) })
+	return w.prev[strings.TrimPrefix(name, w.prevPrefix)] == hex.EncodeToString(sum[:])
+}
+
 // linkPrevious links the previous output's file name to full if it still
-// holds exactly data (nobody edited it since).
-func (w *writer) linkPrevious(name, full string, data []byte) bool {
+// holds exactly data (nobody edited it since), and returns its stamp.
+func (w *writer) linkPrevious(name, full string, data []byte, sum [32]byte) (stamp, bool) {
 	old := filepath.Join(w.prevRoot, filepath.FromSlash(name))
 	w.mu.Lock()
-	plain, known := w.plainDir(filepath.Dir(old)), w.known[name]
+	plain := w.plainDir(filepath.Dir(old))
 	w.mu.Unlock()
 	if !plain {
-		return false
+		return stamp{}, false
 	}
 	fi, err := os.Lstat(old)
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
-		return false
+		return stamp{}, false
 	}
-	// A file the previous build linked with this size and time is the one
-	// it checked; any other is read, so a file edited by hand is never
-	// carried over.
-	st := stampOf(fi)
-	if known != st {
+	// A file the previous build wrote or linked with this size, time and
+	// content is the one it checked; any other is read, so a file edited
+	// by hand is never carried over.
+	st := stampOf(fi, sum)
+	if w.known[name] != st {
 		if b, err := os.ReadFile(old); err != nil || !bytes.Equal(b, data) {
-			return false
+			return stamp{}, false
 		}
 	}
 	if os.Link(old, full) != nil {
-		return false
+		return stamp{}, false
 	}
-	w.mu.Lock()
-	w.stamps[name] = st
-	w.mu.Unlock()
-	return true
+	return st, true
 }
 
 // stamp is what a rebuild compares instead of reading a file back.
 type stamp struct {
 	Size, ModTime int64
+	SHA           [32]byte
 }
 
-func stampOf(fi fs.FileInfo) stamp { return stamp{fi.Size(), fi.ModTime().UnixNano()} }
+func stampOf(fi fs.FileInfo, sum [32]byte) stamp {
+	return stamp{fi.Size(), fi.ModTime().UnixNano(), sum}
+}
 
 // readStamps reads the stamps a build left beside the output folder; a
 // missing or unreadable file means every file is read back once.
@@ -830,23 +849,49 @@ func (w *writer) write(name string, data []byte, sum [32]byte) (ManifestFile, er
 	// The first file with this content is written (or linked from the
 	// previous output); the others are linked to it.
 	w.mu.Lock()
-	first, ok := w.seen[sum]
+	first, seen := w.seen[sum]
 	w.mu.Unlock()
-	switch {
-	case w.prev[strings.TrimPrefix(name, w.prevPrefix)] == mf.SHA256 && w.linkPrevious(name, full, data):
-	case ok && os.Link(first, full) == nil:
-		return mf, nil
-	default:
-		if err := os.WriteFile(full, data, 0o644); err != nil {
+	var st stamp
+	linked := false
+	if w.previously(name, sum) {
+		st, linked = w.linkPrevious(name, full, data, sum)
+	}
+	if !linked && seen && os.Link(first.path, full) == nil {
+		st, linked = first.st, true
+	}
+	if !linked {
+		var err error
+		if st, err = writeFile(full, data, sum); err != nil {
 			return ManifestFile{}, err
 		}
 	}
-	if !ok {
-		w.mu.Lock()
-		w.seen[sum] = full
-		w.mu.Unlock()
+	w.mu.Lock()
+	if !seen {
+		w.seen[sum] = written{full, st}
 	}
+	w.stamps[name] = st
+	w.mu.Unlock()
 	return mf, nil
+}
+
+// writeFile creates name with data and returns its stamp.
+func writeFile(name string, data []byte, sum [32]byte) (stamp, error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return stamp{}, err
+	}
+	_, err = f.Write(data)
+	var fi fs.FileInfo
+	if err == nil {
+		fi, err = f.Stat()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return stamp{}, err
+	}
+	return stampOf(fi, sum), nil
 }
 
 // writeManifest writes m with one line per file: easy to diff and to grep,
