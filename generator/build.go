@@ -686,8 +686,8 @@ type writer struct {
 	plainDirs map[string]bool // folders of the previous output checked by plainDir
 	made      map[string]bool // folders created in root
 	// known are the size, modification time and SHA-256 of the previous
-	// output's files as the build before this one wrote or linked them;
-	// stamps are this build's, for the next one.
+	// output's files as the build before this one linked them; stamps
+	// are this build's, for the next one.
 	known, stamps map[string]stamp
 }
 
@@ -755,9 +755,9 @@ func (w *writer) linkPrevious(name, full string, data []byte, sum [32]byte) (sta
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
 		return stamp{}, false
 	}
-	// A file the previous build wrote or linked with this size, time and
-	// content is the one it checked; any other is read, so a file edited
-	// by hand is never carried over.
+	// A file the previous build linked with this size, time and content
+	// is the one it checked; any other is read, so a file edited by hand
+	// is never carried over.
 	st := stampOf(fi, sum)
 	if w.known[name] != st {
 		if b, err := os.ReadFile(old); err != nil || !bytes.Equal(b, data) {
@@ -851,6 +851,9 @@ func (w *writer) write(name string, data []byte, sum [32]byte) (ManifestFile, er
 	w.mu.Lock()
 	first, seen := w.seen[sum]
 	w.mu.Unlock()
+	// Only files linked from the previous output get a stamp: the next
+	// build trusts those and reads back, once, a file written this time.
+	// (Stamping every file would make memory grow with the brands.)
 	var st stamp
 	linked := false
 	if w.previously(name, sum) {
@@ -860,8 +863,7 @@ func (w *writer) write(name string, data []byte, sum [32]byte) (ManifestFile, er
 		st, linked = first.st, true
 	}
 	if !linked {
-		var err error
-		if st, err = writeFile(full, data, sum); err != nil {
+		if err := os.WriteFile(full, data, 0o644); err != nil {
 			return ManifestFile{}, err
 		}
 	}
@@ -869,29 +871,11 @@ func (w *writer) write(name string, data []byte, sum [32]byte) (ManifestFile, er
 	if !seen {
 		w.seen[sum] = written{full, st}
 	}
-	w.stamps[name] = st
+	if st != (stamp{}) {
+		w.stamps[name] = st
+	}
 	w.mu.Unlock()
 	return mf, nil
-}
-
-// writeFile creates name with data and returns its stamp.
-func writeFile(name string, data []byte, sum [32]byte) (stamp, error) {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return stamp{}, err
-	}
-	_, err = f.Write(data)
-	var fi fs.FileInfo
-	if err == nil {
-		fi, err = f.Stat()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return stamp{}, err
-	}
-	return stampOf(fi, sum), nil
 }
 
 // writeManifest writes m with one line per file: easy to diff and to grep,

@@ -905,10 +905,10 @@ func TestCSPHashEverywhere(t *testing.T) {
 	}
 }
 
-// TestRebuildTrustsOnlyUnchangedStamps: once a build has written or
-// linked a file, the next one trusts its size, modification time and
-// content hash instead of reading it; a file edited by hand to the same
-// size since then is read, and rewritten.
+// TestRebuildTrustsOnlyUnchangedStamps: once a rebuild has linked a
+// file, the next one trusts its size, modification time and content hash
+// instead of reading it; a file edited by hand to the same size, after one
+// build or after two, is read, and rewritten.
 func TestRebuildTrustsOnlyUnchangedStamps(t *testing.T) {
 	for _, builds := range []int{1, 2} {
 		out := filepath.Join(t.TempDir(), "dist")
