@@ -984,3 +984,53 @@ func TestBuildKeepsMaintenanceFlag(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestNoChangeRebuild: a rebuild that would write the same files leaves
+// the output folder as it is; a file added, removed or edited by hand
+// makes it build and swap in a fresh tree.
+func TestNoChangeRebuild(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "dist")
+	p := load(t, "-- errpages.toml --\nlocales = [\"en\", \"de\"]\ncodes = [404, 500]\n")
+	inode := func() uint64 {
+		fi, err := os.Stat(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+	build := func() Summary {
+		t.Helper()
+		sum, err := p.Build(context.Background(), out, BuildOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+	want := build()
+	before := inode()
+	if got := build(); got != want || inode() != before {
+		t.Errorf("a rebuild with no change replaced the output (summary %+v, want %+v)", got, want)
+	}
+	tree, _ := treeContents(t, out)
+	for _, change := range []struct {
+		what string
+		do   func()
+	}{
+		{"a file added", func() { os.WriteFile(filepath.Join(out, "pages/en/extra.html"), []byte("x"), 0o644) }},
+		{"a folder added", func() { os.Mkdir(filepath.Join(out, "pages/fr"), 0o755) }},
+		{"a file removed", func() { os.Remove(filepath.Join(out, "pages/de/500.json")) }},
+		{"a file edited", func() {
+			name := filepath.Join(out, "nginx/http.conf")
+			data := readFile(t, name)
+			os.Remove(name)
+			os.WriteFile(name, []byte(strings.Replace(data, "map", "mop", 1)), 0o644)
+		}},
+	} {
+		before := inode()
+		change.do()
+		build()
+		if got, _ := treeContents(t, out); !maps.Equal(got, tree) || inode() == before {
+			t.Errorf("%s: the rebuild did not restore the output", change.what)
+		}
+	}
+}
