@@ -161,12 +161,7 @@ http {
 		args := []string{"-c"}
 		for _, d := range ds {
 			args = append(args, "-f", d+"/haproxy/errpages.cfg")
-			data, _ := os.ReadFile(d + "/haproxy/maintenance-rules.cfg")
-			for _, line := range strings.Split(string(data), "\n") {
-				if line != "" && !strings.HasPrefix(line, "#") {
-					rules.WriteString("    " + line + "\n")
-				}
-			}
+			rules.WriteString(maintenanceRules(d))
 		}
 		conf := filepath.Join(prefix, "haproxy.cfg")
 		write(t, conf, fmt.Sprintf("defaults\n    mode http\n    timeout connect 1s\n    timeout client 1s\n    timeout server 1s\nfrontend web\n    bind 127.0.0.1:%d\n%s", freePort(t), rules.String()))

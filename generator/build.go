@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -141,7 +142,9 @@ func (p *Project) Build(ctx context.Context, out string, opts BuildOptions) (Sum
 	// file is checked against its stamp instead of being linked anew.
 	if _, err := os.Stat(filepath.Join(out, ManifestName)); err == nil && len(opts.Brands) == 0 && opts.Shard.N == 0 {
 		if sum, stamps, ok := p.unchanged(ctx, brands, opts, out, known); ok {
-			writeStamps(state, stamps)
+			if !maps.Equal(stamps, known) {
+				writeStamps(state, stamps)
+			}
 			return sum, nil
 		}
 	}

@@ -204,18 +204,7 @@ func (p *Project) pageData(b *brand, chain []LocaleTag, locale LocaleTag, code S
 	if err != nil {
 		return pageData{}, err
 	}
-	d := pageData{
-		Lang: locale, Dir: direction(locale), Code: code, Title: title, Summary: summary,
-		T:     map[string]string{},
-		Brand: brandData{Name: b.Name, Home: b.URL, Contact: b.Contact, Logo: b.logo, Footer: b.footer, Links: b.Links},
-		CSS:   b.css,
-		CSP:   metaPolicy(b.csp),
-	}
-	for _, k := range p.uiKeys {
-		if v, ok := p.lookup(chain, "ui."+k); ok {
-			d.T[k] = v
-		}
-	}
+	d := p.baseData(b, chain, locale, code, title, summary)
 	if sub >= 0 {
 		d.IISCode = fmt.Sprintf("%d.%d", code, sub)
 		d.Cause, _ = p.lookup(chain, "substatus."+d.IISCode+".cause")
@@ -260,6 +249,24 @@ func (p *Project) pageData(b *brand, chain []LocaleTag, locale LocaleTag, code S
 	return d, nil
 }
 
+// baseData is what every page shows: its status, title and summary, the
+// brand, the styles and the UI strings along chain.
+func (p *Project) baseData(b *brand, chain []LocaleTag, locale LocaleTag, code StatusCode, title, summary string) pageData {
+	d := pageData{
+		Lang: locale, Dir: direction(locale), Code: code, Title: title, Summary: summary,
+		T:     map[string]string{},
+		Brand: brandData{Name: b.Name, Home: b.URL, Contact: b.Contact, Logo: b.logo, Footer: b.footer, Links: b.Links},
+		CSS:   b.css,
+		CSP:   metaPolicy(b.csp),
+	}
+	for _, k := range p.uiKeys {
+		if v, ok := p.lookup(chain, "ui."+k); ok {
+			d.T[k] = v
+		}
+	}
+	return d
+}
+
 // maintenanceContent is the content key of content/<locale>/maintenance.md.
 const maintenanceContent StatusCode = 0
 
@@ -272,19 +279,8 @@ func (p *Project) maintenanceData(b *brand, chain []LocaleTag, locale LocaleTag)
 	if title == "" || summary == "" {
 		return pageData{}, p.configError(b.Brand, fmt.Sprintf("the maintenance page has no title or summary in %q: add them to [maintenance] in locales/%s.toml", chain, b.DefaultLocale), "maintenance")
 	}
-	d := pageData{
-		Lang: locale, Dir: direction(locale), Code: 503, Title: title, Summary: summary,
-		T:     map[string]string{},
-		Brand: brandData{Name: b.Name, Home: b.URL, Contact: b.Contact, Logo: b.logo, Footer: b.footer, Links: b.Links},
-		CSS:   b.css,
-		CSP:   metaPolicy(b.csp),
-		Retry: p.retryText(chain, string(b.Maintenance.RetryAfter)),
-	}
-	for _, k := range p.uiKeys {
-		if v, ok := p.lookup(chain, "ui."+k); ok {
-			d.T[k] = v
-		}
-	}
+	d := p.baseData(b, chain, locale, 503, title, summary)
+	d.Retry = p.retryText(chain, string(b.Maintenance.RetryAfter))
 	if b.Maintenance.StatusURL != "" {
 		text, _ := p.lookup(chain, "maintenance.status")
 		d.Brand.Links = append(slices.Clip(d.Brand.Links), ExtraLink{Text: text, URL: b.Maintenance.StatusURL})

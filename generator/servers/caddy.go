@@ -102,18 +102,18 @@ var caddyTemplate = strings.NewReplacer(
 func (s Site) caddyPages() []File {
 	var files []File
 	fill := func(page []byte) ([]byte, error) { return []byte(caddyTemplate.Replace(string(page))), nil }
+	add := func(l, name string, code, sub int) {
+		dir := "caddy/pages/" + l + "/" + name
+		files = append(files,
+			File{Path: dir + ".html", Kind: "caddy", Page: &PageRef{Locale: l, Code: code, Sub: sub, Wrap: fill, Format: "html"}},
+			File{Path: dir + ".json", Kind: "caddy", Page: &PageRef{Locale: l, Code: code, Sub: sub, JSON: true}})
+	}
 	for _, l := range s.Locales {
 		for _, c := range s.Codes {
-			dir := fmt.Sprintf("caddy/pages/%s/%d", l, c)
-			files = append(files,
-				File{Path: dir + ".html", Kind: "caddy", Page: &PageRef{Locale: l, Code: c, Sub: -1, Wrap: fill, Format: "html"}},
-				File{Path: dir + ".json", Kind: "caddy", Page: &PageRef{Locale: l, Code: c, Sub: -1, JSON: true}})
+			add(l, strconv.Itoa(c), c, -1)
 		}
 		if s.Maintenance != nil {
-			dir := fmt.Sprintf("caddy/pages/%s/maintenance", l)
-			files = append(files,
-				File{Path: dir + ".html", Kind: "caddy", Page: &PageRef{Locale: l, Code: 503, Sub: MaintenanceSub, Wrap: fill, Format: "html"}},
-				File{Path: dir + ".json", Kind: "caddy", Page: &PageRef{Locale: l, Code: 503, Sub: MaintenanceSub, JSON: true}})
+			add(l, "maintenance", 503, MaintenanceSub)
 		}
 	}
 	return files

@@ -192,7 +192,7 @@ func (s Site) haproxyMaintenance(b *strings.Builder) []File {
 				case "Retry-After":
 					continue
 				}
-				fmt.Fprintf(&r, " hdr %s %s", h.Name, haproxyArg(strings.ReplaceAll(h.Value, "%", "%%")))
+				r.WriteString(haproxyHdr(h))
 			}
 			fmt.Fprintf(&r, " hdr Retry-After %s if %s !%s %s%s\n", haproxyArg(m.RetryAfter), acl("on"), acl("exempt"), format, cond)
 		}
@@ -274,7 +274,7 @@ func (s Site) haproxyReference(b *strings.Builder, codes []int) []File {
 			p := fmt.Sprintf("haproxy/reference/%s/%d.html", l, c)
 			fmt.Fprintf(b, "    http-error status %d content-type \"text/html; charset=utf-8\" lf-file %s", c, haproxyArg(strings.TrimSuffix(s.Root, "/")+"/"+p))
 			for _, h := range s.haproxyHeaders(l, c) {
-				fmt.Fprintf(b, " hdr %s %s", h.Name, haproxyArg(strings.ReplaceAll(h.Value, "%", "%%")))
+				b.WriteString(haproxyHdr(h))
 			}
 			b.WriteString("\n")
 			limit := s.haproxyResponse(p, l, c, false)
@@ -287,6 +287,12 @@ func (s Site) haproxyReference(b *strings.Builder, codes []int) []File {
 		}
 	}
 	return files
+}
+
+// haproxyHdr is an hdr argument of http-error and http-request return,
+// whose value is a log-format string.
+func haproxyHdr(h Header) string {
+	return " hdr " + h.Name + " " + haproxyArg(strings.ReplaceAll(h.Value, "%", "%%"))
 }
 
 // haproxyArg quotes a word of HAProxy's configuration: inside double
